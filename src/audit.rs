@@ -1,0 +1,520 @@
+//! The audit pipeline: sitemap walk → page fetch → extraction → verification → page rows.
+//!
+//! Data flows one way. The walk streams URLs into a bounded channel; a fixed number of workers
+//! fetch pages, read their nonces and cache headers, and ask the verifier, which probes each
+//! distinct nonce once. Memory is bounded by the channel, the workers in flight and the result
+//! rows, whatever the size of the site.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+use thiserror::Error;
+use tokio::sync::{OnceCell, mpsc};
+use url::Url;
+
+use crate::cache;
+use crate::clock::{NonceClock, utc};
+use crate::discover::{self, DiscoverError, PageUrl, Target, WalkConfig, origin_of};
+use crate::extract;
+use crate::fetch::{FetchConfig, FetchError, Fetcher, same_origin};
+use crate::model::{NonceRow, NonceState, PageResult, Report, SCHEMA, Summary, Verdict};
+use crate::verify::{ControlOutcome, ProbeOutcome, Verifier};
+
+/// Default number of pages fetched at once: polite to a PHP origin behind a cache.
+pub const DEFAULT_CONCURRENCY: usize = 4;
+/// Default requests per second per host.
+pub const DEFAULT_RATE: f64 = 8.0;
+/// Page URLs buffered between the sitemap walk and the fetchers.
+pub const CHANNEL_CAPACITY: usize = 256;
+
+/// Everything an audit needs to know.
+#[derive(Debug, Clone)]
+pub struct AuditConfig {
+    /// Where to start.
+    pub target: Target,
+    /// The site's `nonce_life` in seconds.
+    pub nonce_life_s: u64,
+    /// Pages fetched at once.
+    pub concurrency: usize,
+    /// HTTP settings.
+    pub fetch: FetchConfig,
+    /// Sitemap walk settings.
+    pub walk: WalkConfig,
+}
+
+impl AuditConfig {
+    /// The defaults for `target`.
+    pub fn new(target: Target) -> Self {
+        Self {
+            target,
+            nonce_life_s: crate::clock::DEFAULT_NONCE_LIFE_S,
+            concurrency: DEFAULT_CONCURRENCY,
+            fetch: FetchConfig::default(),
+            walk: WalkConfig::default(),
+        }
+    }
+}
+
+/// Why an audit could not run at all (exit code 2).
+#[derive(Debug, Error)]
+pub enum AuditError {
+    /// Discovery failed.
+    #[error(transparent)]
+    Discover(#[from] DiscoverError),
+    /// The HTTP client could not be built.
+    #[error("cannot start the HTTP client: {0}")]
+    Client(#[from] FetchError),
+    /// Sitemaps were read but listed no page.
+    #[error("the sitemaps list no page URL{0}")]
+    NoPages(String),
+}
+
+/// Progress events, for the binary's progress bar and notes.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// Something worth telling the operator while the audit runs.
+    Note(&'a str),
+    /// A page URL was queued.
+    Queued,
+    /// One page is done.
+    Page(&'a PageResult),
+}
+
+/// A callback receiving [`Event`]s; called from several tasks.
+pub type EventSink = Arc<dyn Fn(Event<'_>) + Send + Sync>;
+
+/// A sink that ignores everything.
+pub fn quiet() -> EventSink {
+    Arc::new(|_| {})
+}
+
+type RootCell = Arc<OnceCell<Result<Url, String>>>;
+
+struct Ctx {
+    fetcher: Fetcher,
+    verifier: Verifier,
+    clock: NonceClock,
+    fallback_roots: tokio::sync::Mutex<HashMap<String, RootCell>>,
+    server_time: Mutex<Option<DateTime<Utc>>>,
+}
+
+impl Ctx {
+    fn saw_time(&self, t: Option<DateTime<Utc>>) {
+        if let (Some(t), Ok(mut cur)) = (t, self.server_time.lock()) {
+            if cur.is_none_or(|c| t > c) {
+                *cur = Some(t);
+            }
+        }
+    }
+}
+
+/// Runs a whole audit and returns its report.
+pub async fn run(config: &AuditConfig, events: EventSink) -> Result<Report, AuditError> {
+    let started_at = Utc::now();
+    let fetcher = Fetcher::new(config.fetch.clone())?;
+    let ctx = Arc::new(Ctx {
+        verifier: Verifier::new(fetcher.clone()),
+        fetcher: fetcher.clone(),
+        clock: NonceClock::new(config.nonce_life_s),
+        fallback_roots: tokio::sync::Mutex::new(HashMap::new()),
+        server_time: Mutex::new(None),
+    });
+
+    let (tx, rx) = mpsc::channel::<PageUrl>(CHANNEL_CAPACITY);
+    let rx = Arc::new(tokio::sync::Mutex::new(rx));
+    let results: Arc<Mutex<Vec<(u64, PageResult)>>> = Arc::new(Mutex::new(Vec::new()));
+    let mut workers = Vec::new();
+    for _ in 0..config.concurrency.max(1) {
+        let rx = Arc::clone(&rx);
+        let ctx = Arc::clone(&ctx);
+        let results = Arc::clone(&results);
+        let events = Arc::clone(&events);
+        workers.push(tokio::spawn(async move {
+            loop {
+                let next = rx.lock().await.recv().await;
+                let Some(page) = next else { break };
+                let seq = page.seq;
+                let row = audit_page(&ctx, page).await;
+                events(Event::Page(&row));
+                if let Ok(mut r) = results.lock() {
+                    r.push((seq, row));
+                }
+            }
+        }));
+    }
+
+    let walk_events = Arc::clone(&events);
+    let queued_events = Arc::clone(&events);
+    let (counting_tx, mut counting_rx) = mpsc::channel::<PageUrl>(CHANNEL_CAPACITY);
+    // Count queued URLs for the progress bar on their way to the workers.
+    let forward = tokio::spawn(async move {
+        while let Some(p) = counting_rx.recv().await {
+            queued_events(Event::Queued);
+            if tx.send(p).await.is_err() {
+                break;
+            }
+        }
+    });
+    let walked = discover::walk(
+        &fetcher,
+        &config.target,
+        &config.walk,
+        counting_tx,
+        move |msg| walk_events(Event::Note(msg)),
+    )
+    .await;
+    let _ = forward.await;
+    for w in workers {
+        let _ = w.await;
+    }
+    let walk = walked?;
+
+    let mut rows = results
+        .lock()
+        .map(|mut r| std::mem::take(&mut *r))
+        .unwrap_or_default();
+    rows.sort_by_key(|(seq, _)| *seq);
+    let pages: Vec<PageResult> = rows.into_iter().map(|(_, r)| r).collect();
+    if pages.is_empty() {
+        let why: Vec<String> = walk
+            .sitemaps
+            .iter()
+            .flat_map(|s| s.warnings.iter().map(move |w| format!("{}: {w}", s.url)))
+            .chain(walk.warnings.iter().cloned())
+            .collect();
+        return Err(AuditError::NoPages(if why.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", why.join("; "))
+        }));
+    }
+
+    let mut summary = Summary::default();
+    let mut roots: HashMap<&str, usize> = HashMap::new();
+    for p in &pages {
+        summary.count(p.verdict);
+        if let Some(r) = &p.rest_root {
+            *roots.entry(r.as_str()).or_default() += 1;
+        }
+    }
+    summary.rest_probes = ctx.verifier.probes_sent();
+    let rest_root = roots
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
+        .map(|(r, _)| r.to_owned());
+    let server_time = ctx.server_time.lock().ok().and_then(|t| *t);
+    let recommendations = crate::advise::recommend(&pages, &ctx.clock);
+    let site = walk
+        .site
+        .as_ref()
+        .map(Url::to_string)
+        .or_else(|| config.target.origin().map(|o| o.to_string()))
+        .unwrap_or_default();
+    Ok(Report {
+        schema: SCHEMA,
+        tool_version: env!("CARGO_PKG_VERSION"),
+        site,
+        rest_root,
+        server_time,
+        nonce_life_s: u64::try_from(ctx.clock.nonce_life_s()).unwrap_or(0),
+        started_at,
+        finished_at: Utc::now(),
+        interrupted: false,
+        summary,
+        pages,
+        recommendations,
+        sitemaps: walk.sitemaps,
+        warnings: walk.warnings,
+    })
+}
+
+/// Walks the sitemaps only and hands each page URL to `each`, in sitemap order (the `sitemap`
+/// subcommand: a dry run that fetches no page).
+pub async fn list_pages(
+    config: &AuditConfig,
+    events: EventSink,
+    mut each: impl FnMut(&PageUrl),
+) -> Result<discover::WalkSummary, AuditError> {
+    let fetcher = Fetcher::new(config.fetch.clone())?;
+    let (tx, mut rx) = mpsc::channel::<PageUrl>(CHANNEL_CAPACITY);
+    let target = config.target.clone();
+    let walk_cfg = config.walk.clone();
+    let walker = tokio::spawn(async move {
+        discover::walk(&fetcher, &target, &walk_cfg, tx, move |m| {
+            events(Event::Note(m))
+        })
+        .await
+    });
+    while let Some(p) = rx.recv().await {
+        each(&p);
+    }
+    match walker.await {
+        Ok(r) => Ok(r?),
+        Err(e) => Err(AuditError::NoPages(format!(" (the walk failed: {e})"))),
+    }
+}
+
+fn rest_nonces(rows: &[NonceRow]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for r in rows.iter().filter(|r| r.action == "wp_rest") {
+        if !out.contains(&r.value) {
+            out.push(r.value.clone());
+        }
+    }
+    out
+}
+
+async fn fallback_root(ctx: &Ctx, page: &Url) -> Result<Url, String> {
+    let origin = origin_of(page).ok_or_else(|| "the page URL has no origin".to_owned())?;
+    let cell = {
+        let mut map = ctx.fallback_roots.lock().await;
+        Arc::clone(map.entry(origin.to_string()).or_default())
+    };
+    cell.get_or_init(|| async {
+        let mut last = String::from("no REST root candidate");
+        for candidate in ["/wp-json/", "/?rest_route=/"] {
+            let Ok(root) = origin.join(candidate) else {
+                continue;
+            };
+            match ctx.verifier.control(&root).await {
+                ControlOutcome::NotRest(reason) => last = format!("{root}: {reason}"),
+                _ => return Ok(root),
+            }
+        }
+        Err(format!(
+            "the page advertises no REST root and none of the usual ones answers ({last})"
+        ))
+    })
+    .await
+    .clone()
+}
+
+async fn audit_page(ctx: &Ctx, page: PageUrl) -> PageResult {
+    let url_s = page.url.to_string();
+    let row = |r: PageResult| PageResult {
+        lastmod: page.lastmod.clone(),
+        ..r
+    };
+    let resp = match ctx.fetcher.page(&page.url).await {
+        Ok(r) => r,
+        Err(e) => {
+            return row(PageResult::error(
+                &url_s,
+                None,
+                format!("fetch failed: {e}"),
+            ));
+        }
+    };
+    ctx.saw_time(resp.date);
+    let final_url = (resp.url != page.url).then(|| resp.url.to_string());
+    if (300..400).contains(&resp.status) {
+        let to = resp.header("location").unwrap_or("(no Location header)");
+        return row(PageResult {
+            final_url,
+            ..PageResult::error(
+                &url_s,
+                Some(resp.status),
+                format!("redirects to another site ({to}); not followed"),
+            )
+        });
+    }
+    if !(200..300).contains(&resp.status) {
+        let mut reason = format!("HTTP {}", resp.status);
+        if let Some(t) = crate::util::html_title(&resp.body) {
+            reason.push_str(&format!(" (\"{t}\")"));
+        }
+        return row(PageResult {
+            final_url,
+            ..PageResult::error(&url_s, Some(resp.status), reason)
+        });
+    }
+    let html = String::from_utf8_lossy(&resp.body);
+    let found = extract::extract(&html, &resp.url);
+    let cache_info = cache::fingerprint(&resp.headers, &html, resp.date, None);
+    let mut nonces: Vec<NonceRow> = found.nonces.iter().map(NonceRow::from_found).collect();
+    let mut result = PageResult {
+        url: url_s.clone(),
+        status: Some(resp.status),
+        verdict: Verdict::NoNonce,
+        reason: None,
+        nonces: Vec::new(),
+        dies_at: None,
+        cache: cache_info,
+        lastmod: page.lastmod.clone(),
+        rest_root: None,
+        final_url,
+    };
+    let to_probe = rest_nonces(&nonces);
+    if to_probe.is_empty() {
+        if !nonces.is_empty() {
+            result.reason = Some(format!(
+                "no wp_rest nonce; {} nonce(s) of other actions not checked",
+                nonces.len()
+            ));
+        }
+        result.nonces = nonces;
+        return result;
+    }
+
+    let advertised = found
+        .rest_root
+        .clone()
+        .or_else(|| {
+            resp.header("link")
+                .and_then(|l| extract::rest_root_from_link_header(l, &resp.url))
+        })
+        .map(|r| Url::parse(&r).map_err(|e| format!("unusable REST root `{r}`: {e}")));
+    let root = match advertised {
+        Some(Ok(r)) => Ok(r),
+        Some(Err(e)) => Err(e),
+        None => fallback_root(ctx, &resp.url).await,
+    };
+    let root = match root {
+        Ok(r) if !same_origin(&r, &page.url) => Err(format!(
+            "the page's REST root {r} is on another origin; nonces are only sent to the audited site"
+        )),
+        other => other,
+    };
+    let root = match root {
+        Ok(r) => r,
+        Err(reason) => {
+            result.verdict = Verdict::Unverifiable;
+            result.reason = Some(reason);
+            result.nonces = nonces;
+            return result;
+        }
+    };
+    result.rest_root = Some(root.to_string());
+    if let Some(problem) = ctx.verifier.control(&root).await.problem() {
+        result.verdict = Verdict::Unverifiable;
+        result.reason = Some(format!("REST check not observable at {root}: {problem}"));
+        result.nonces = nonces;
+        return result;
+    }
+
+    let mut dead = Vec::new();
+    let mut unverifiable = Vec::new();
+    let mut expiring = false;
+    let mut dies_at: Option<i64> = None;
+    for nonce in &to_probe {
+        let outcome = ctx.verifier.probe(&root, nonce).await;
+        ctx.saw_time(outcome.server_time());
+        let state = match &outcome {
+            ProbeOutcome::Rejected { .. } => {
+                dead.push(nonce.clone());
+                NonceState::Rejected
+            }
+            ProbeOutcome::Inconclusive { reason, .. } => {
+                unverifiable.push(format!("{nonce}: {reason}"));
+                NonceState::Unverifiable
+            }
+            ProbeOutcome::Accepted {
+                refreshed,
+                server_time,
+            } => {
+                let now = server_time.map(|t| t.timestamp());
+                let (state, current) = match refreshed {
+                    Some(r) if r == nonce => (NonceState::Current, true),
+                    Some(_) => (NonceState::Previous, false),
+                    None => (NonceState::AcceptedUnknownTick, false),
+                };
+                expiring |= !current;
+                match now {
+                    Some(now) => {
+                        let d = ctx.clock.dies_at_for_accepted(now, current);
+                        dies_at = Some(dies_at.map_or(d, |x| x.min(d)));
+                    }
+                    None => unverifiable.push(format!(
+                        "{nonce}: accepted, but the server sent no Date header to date it"
+                    )),
+                }
+                state
+            }
+        };
+        for r in nonces
+            .iter_mut()
+            .filter(|r| &r.value == nonce && r.action == "wp_rest")
+        {
+            r.state = state;
+        }
+    }
+    result.nonces = nonces;
+    result.dies_at = dies_at.map(utc);
+    let age = result
+        .cache
+        .age_s
+        .map(|a| format!("; the cached copy is {} old", human_duration(a)))
+        .unwrap_or_default();
+    if !dead.is_empty() {
+        result.verdict = Verdict::Dead;
+        result.dies_at = None;
+        result.reason = Some(format!(
+            "the site rejects nonce {} (403 rest_cookie_invalid_nonce){age}",
+            dead.join(", ")
+        ));
+    } else if !unverifiable.is_empty() {
+        result.verdict = Verdict::Unverifiable;
+        result.reason = Some(unverifiable.join("; "));
+    } else if expiring {
+        result.verdict = Verdict::Expiring;
+        let unknown = result
+            .nonces
+            .iter()
+            .any(|n| n.state == NonceState::AcceptedUnknownTick);
+        result.reason = Some(if unknown {
+            format!(
+                "accepted, but the site sent no refreshed X-WP-Nonce (WordPress < 4.6?): assuming the earliest death{age}"
+            )
+        } else {
+            format!("nonce from the previous tick: still accepted, dies at the next boundary{age}")
+        });
+    } else {
+        result.verdict = Verdict::Fresh;
+    }
+    result
+}
+
+/// "3 h 12 min", "45 s": ages and lifespans as an operator reads them.
+pub fn human_duration(seconds: i64) -> String {
+    let s = seconds.unsigned_abs();
+    let sign = if seconds < 0 { "-" } else { "" };
+    let (d, h, m, sec) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60, s % 60);
+    let text = if d > 0 {
+        if h > 0 {
+            format!("{d} d {h} h")
+        } else {
+            format!("{d} d")
+        }
+    } else if h > 0 {
+        if m > 0 {
+            format!("{h} h {m} min")
+        } else {
+            format!("{h} h")
+        }
+    } else if m > 0 {
+        if sec > 0 {
+            format!("{m} min {sec} s")
+        } else {
+            format!("{m} min")
+        }
+    } else {
+        format!("{sec} s")
+    };
+    format!("{sign}{text}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_like_an_operator_writes_them() {
+        assert_eq!(human_duration(45), "45 s");
+        assert_eq!(human_duration(600), "10 min");
+        assert_eq!(human_duration(3_725), "1 h 2 min");
+        assert_eq!(human_duration(36_000), "10 h");
+        assert_eq!(human_duration(90_000), "1 d 1 h");
+        assert_eq!(human_duration(-30), "-30 s");
+    }
+}

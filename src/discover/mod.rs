@@ -1,0 +1,678 @@
+//! From what the user typed to a stream of page URLs: discovery and the sitemap walk.
+//!
+//! Sitemaps of big shops list hundreds of thousands of URLs, so nothing here collects them: each
+//! sitemap is parsed with a pull parser and its page URLs are sent one by one into a bounded
+//! channel that the page fetchers drain, so pages are being audited while later sitemaps are
+//! still being read. Only a set of 64-bit URL hashes (for dedupe) grows with the site.
+
+pub mod parse;
+pub mod robots;
+
+use std::collections::{HashSet, VecDeque};
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::ops::ControlFlow;
+use std::path::PathBuf;
+
+use thiserror::Error;
+use tokio::sync::mpsc;
+use url::Url;
+
+use crate::fetch::{Fetched, Fetcher, same_origin};
+use crate::model::SitemapRow;
+use parse::{Item, Limits, SitemapError};
+
+/// Well-known sitemap locations tried, in order, when robots.txt names none: core (5.5+), Yoast
+/// and Rank Math, the generic name (core and most plugins redirect it), SEOPress, and core's
+/// plain-permalink form.
+pub const WELL_KNOWN: &[&str] = &[
+    "/wp-sitemap.xml",
+    "/sitemap_index.xml",
+    "/sitemap.xml",
+    "/sitemaps.xml",
+    "/?sitemap=index",
+];
+
+/// How deep sitemap indexes may nest before the walk refuses to follow (loops are caught anyway).
+pub const MAX_DEPTH: usize = 5;
+
+/// Where the audit starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A site URL: its sitemaps are discovered.
+    Site(Url),
+    /// A sitemap (or sitemap index) URL.
+    Sitemap(Url),
+    /// A sitemap file on disk.
+    File(PathBuf),
+}
+
+/// Why the audit could not find anything to audit.
+#[derive(Debug, Error)]
+pub enum DiscoverError {
+    /// The target is neither an http(s) URL nor an existing file.
+    #[error(
+        "`{0}` is neither an http(s) URL nor a readable file (give a site URL, a sitemap URL or a sitemap file)"
+    )]
+    BadTarget(String),
+    /// No sitemap could be found on the site.
+    #[error("no sitemap found at {site}: {tried}")]
+    NoSitemap {
+        /// The site.
+        site: String,
+        /// What was tried and what came back.
+        tried: String,
+    },
+    /// The site did not answer at all.
+    #[error("{site} is unreachable: {reason}")]
+    Unreachable {
+        /// The site.
+        site: String,
+        /// The network error.
+        reason: String,
+    },
+    /// The sitemap given could not be read.
+    #[error("cannot read sitemap {url}: {reason}")]
+    Sitemap {
+        /// The sitemap.
+        url: String,
+        /// What was wrong.
+        reason: String,
+    },
+}
+
+impl Target {
+    /// Interprets a command-line target: an http(s) URL whose path looks like a sitemap
+    /// (`.xml`, `.xml.gz`, `.txt`, or a `sitemap` query) is a sitemap, any other URL a site, and
+    /// anything else a local file.
+    pub fn parse(s: &str) -> Result<Self, DiscoverError> {
+        if let Ok(url) = Url::parse(s) {
+            if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() {
+                let path = url.path().to_ascii_lowercase();
+                let sitemap_like = path.ends_with(".xml")
+                    || path.ends_with(".xml.gz")
+                    || path.ends_with(".txt") && !path.ends_with("robots.txt")
+                    || url.query_pairs().any(|(k, _)| k == "sitemap");
+                return Ok(if sitemap_like {
+                    Target::Sitemap(url)
+                } else {
+                    Target::Site(url)
+                });
+            }
+        }
+        let path = PathBuf::from(s);
+        if path.is_file() {
+            Ok(Target::File(path))
+        } else {
+            Err(DiscoverError::BadTarget(s.to_owned()))
+        }
+    }
+
+    /// The origin of the audited site when the target tells it (a file tells it by its URLs).
+    pub fn origin(&self) -> Option<Url> {
+        match self {
+            Target::Site(u) | Target::Sitemap(u) => origin_of(u),
+            Target::File(_) => None,
+        }
+    }
+}
+
+/// `scheme://host:port/` of a URL.
+pub fn origin_of(u: &Url) -> Option<Url> {
+    let mut o = u.clone();
+    o.set_path("/");
+    o.set_query(None);
+    o.set_fragment(None);
+    o.set_username("").ok()?;
+    o.set_password(None).ok()?;
+    Some(o)
+}
+
+/// A page URL on its way to the fetchers.
+#[derive(Debug, Clone)]
+pub struct PageUrl {
+    /// Position in sitemap order (reports keep this order).
+    pub seq: u64,
+    /// The page URL.
+    pub url: Url,
+    /// The sitemap's `lastmod`, as written.
+    pub lastmod: Option<String>,
+}
+
+/// Settings for the walk.
+#[derive(Debug, Clone)]
+pub struct WalkConfig {
+    /// Stop after this many distinct pages.
+    pub max_pages: Option<u64>,
+    /// Per-sitemap limits.
+    pub limits: Limits,
+    /// Our robots.txt user-agent token.
+    pub user_agent_token: String,
+}
+
+impl Default for WalkConfig {
+    fn default() -> Self {
+        Self {
+            max_pages: None,
+            limits: Limits::default(),
+            user_agent_token: "nonce-audit".to_owned(),
+        }
+    }
+}
+
+/// What the walk found, once it is over.
+#[derive(Debug, Default)]
+pub struct WalkSummary {
+    /// The audited site's origin (from the target, or the first URL of a local file).
+    pub site: Option<Url>,
+    /// Every sitemap read.
+    pub sitemaps: Vec<SitemapRow>,
+    /// Problems that did not stop the walk.
+    pub warnings: Vec<String>,
+    /// Distinct page URLs sent on.
+    pub pages: u64,
+}
+
+struct Pending {
+    url: Url,
+    via: &'static str,
+    depth: usize,
+    prefetched: Option<Fetched>,
+}
+
+/// Finds the sitemaps for `target` and walks them, sending each distinct page URL into `tx` as
+/// soon as it is parsed. Returns when every sitemap is read, `max_pages` is reached, or the
+/// receiver is dropped.
+pub async fn walk(
+    fetcher: &Fetcher,
+    target: &Target,
+    config: &WalkConfig,
+    tx: mpsc::Sender<PageUrl>,
+    mut note: impl FnMut(&str) + Send,
+) -> Result<WalkSummary, DiscoverError> {
+    let mut summary = WalkSummary {
+        site: target.origin(),
+        ..WalkSummary::default()
+    };
+    let mut queue: VecDeque<Pending> = VecDeque::new();
+    match target {
+        Target::Site(site) => {
+            for p in discover(fetcher, site, config, &mut summary, &mut note).await? {
+                queue.push_back(p);
+            }
+        }
+        Target::Sitemap(url) => queue.push_back(Pending {
+            url: url.clone(),
+            via: "argument",
+            depth: 0,
+            prefetched: None,
+        }),
+        Target::File(path) => {
+            let body = read_file(path, config.limits.max_bytes)?;
+            let name = path.display().to_string();
+            let base = std::fs::canonicalize(path)
+                .ok()
+                .and_then(|p| Url::from_file_path(p).ok())
+                .or_else(|| Url::parse("file:///sitemap.xml").ok())
+                .ok_or_else(|| DiscoverError::BadTarget(name.clone()))?;
+            let mut state = WalkState::new(config, tx.clone());
+            let children = read_one(&body, &base, &name, "file", &mut state, &mut summary)
+                .await
+                .map_err(|reason| DiscoverError::Sitemap {
+                    url: name.clone(),
+                    reason,
+                })?;
+            for loc in children {
+                queue.push_back(Pending {
+                    url: loc,
+                    via: "index",
+                    depth: 1,
+                    prefetched: None,
+                });
+            }
+            return walk_queue(fetcher, queue, state, summary, &mut note).await;
+        }
+    }
+    let state = WalkState::new(config, tx);
+    let first = queue.front().map(|p| p.url.to_string());
+    let summary = walk_queue(fetcher, queue, state, summary, &mut note).await?;
+    if let (Target::Sitemap(_), Some(url)) = (target, first) {
+        if summary.sitemaps.iter().all(|s| s.urls == 0)
+            && summary.sitemaps.iter().any(|s| !s.warnings.is_empty())
+        {
+            let reason = summary
+                .sitemaps
+                .iter()
+                .flat_map(|s| s.warnings.iter())
+                .next()
+                .cloned()
+                .unwrap_or_default();
+            return Err(DiscoverError::Sitemap { url, reason });
+        }
+    }
+    Ok(summary)
+}
+
+fn read_file(path: &PathBuf, cap: usize) -> Result<Vec<u8>, DiscoverError> {
+    use std::io::Read;
+    let name = path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|e| DiscoverError::Sitemap {
+        url: name.clone(),
+        reason: e.to_string(),
+    })?;
+    let mut body = Vec::new();
+    let limit = u64::try_from(cap).unwrap_or(u64::MAX).saturating_add(1);
+    file.take(limit)
+        .read_to_end(&mut body)
+        .map_err(|e| DiscoverError::Sitemap {
+            url: name.clone(),
+            reason: e.to_string(),
+        })?;
+    if body.len() > cap {
+        return Err(DiscoverError::Sitemap {
+            url: name,
+            reason: format!("larger than the {cap}-byte cap"),
+        });
+    }
+    Ok(body)
+}
+
+async fn discover(
+    fetcher: &Fetcher,
+    site: &Url,
+    config: &WalkConfig,
+    summary: &mut WalkSummary,
+    note: &mut (impl FnMut(&str) + Send),
+) -> Result<Vec<Pending>, DiscoverError> {
+    let origin = origin_of(site).ok_or_else(|| DiscoverError::BadTarget(site.to_string()))?;
+    let mut tried = Vec::new();
+    let mut reached = false;
+    let mut last_network_error = None;
+    if let Ok(robots_url) = origin.join("/robots.txt") {
+        match fetcher.document(&robots_url).await {
+            Ok(resp) => {
+                reached = true;
+                if resp.status == 200 {
+                    let robots = robots::parse_robots(&resp.body, &config.user_agent_token);
+                    let mut found = Vec::new();
+                    for s in &robots.sitemaps {
+                        match robots_url.join(s) {
+                            Ok(u) if same_origin(&u, &origin) => found.push(u),
+                            Ok(u) => summary.warnings.push(format!(
+                                "{robots_url}: Sitemap {u} is on another host; not followed"
+                            )),
+                            Err(e) => summary
+                                .warnings
+                                .push(format!("{robots_url}: unusable Sitemap line `{s}`: {e}")),
+                        }
+                    }
+                    if !found.is_empty() {
+                        note(&format!(
+                            "robots.txt lists {} sitemap(s): {}",
+                            found.len(),
+                            found.iter().map(Url::as_str).collect::<Vec<_>>().join(", ")
+                        ));
+                        return Ok(found
+                            .into_iter()
+                            .map(|url| Pending {
+                                url,
+                                via: "robots.txt",
+                                depth: 0,
+                                prefetched: None,
+                            })
+                            .collect());
+                    }
+                    tried.push("robots.txt has no Sitemap line".to_owned());
+                } else {
+                    tried.push(format!("robots.txt answered HTTP {}", resp.status));
+                }
+            }
+            Err(e) => {
+                tried.push(format!("robots.txt: {e}"));
+                last_network_error = Some(e.to_string());
+            }
+        }
+    }
+    for path in WELL_KNOWN {
+        let Ok(url) = origin.join(path) else { continue };
+        match fetcher.document(&url).await {
+            Ok(resp) => {
+                reached = true;
+                if (200..300).contains(&resp.status) && looks_like_sitemap(&resp.body) {
+                    note(&format!("found sitemap {} (well-known location)", resp.url));
+                    return Ok(vec![Pending {
+                        url,
+                        via: "well-known",
+                        depth: 0,
+                        prefetched: Some(resp),
+                    }]);
+                }
+                tried.push(format!("{path} answered HTTP {}", resp.status));
+            }
+            Err(e) => {
+                tried.push(format!("{path}: {e}"));
+                last_network_error = Some(e.to_string());
+            }
+        }
+    }
+    if !reached {
+        return Err(DiscoverError::Unreachable {
+            site: origin.to_string(),
+            reason: last_network_error.unwrap_or_else(|| "no answer".to_owned()),
+        });
+    }
+    Err(DiscoverError::NoSitemap {
+        site: origin.to_string(),
+        tried: tried.join("; "),
+    })
+}
+
+fn looks_like_sitemap(body: &[u8]) -> bool {
+    let Ok(decoded) = parse::decode_body(body, 1024 * 1024) else {
+        return false;
+    };
+    let head = &decoded[..decoded.len().min(4096)];
+    let text = String::from_utf8_lossy(head);
+    text.contains("<urlset") || text.contains("<sitemapindex") || text.contains(":urlset")
+}
+
+struct WalkState {
+    seen_pages: HashSet<u64>,
+    seen_sitemaps: HashSet<String>,
+    tx: mpsc::Sender<PageUrl>,
+    max_pages: Option<u64>,
+    limits: Limits,
+    other_host: u64,
+    closed: bool,
+}
+
+impl WalkState {
+    fn new(config: &WalkConfig, tx: mpsc::Sender<PageUrl>) -> Self {
+        Self {
+            seen_pages: HashSet::new(),
+            seen_sitemaps: HashSet::new(),
+            tx,
+            max_pages: config.max_pages,
+            limits: config.limits.clone(),
+            other_host: 0,
+            closed: false,
+        }
+    }
+
+    fn full(&self) -> bool {
+        self.closed
+            || self
+                .max_pages
+                .is_some_and(|m| self.seen_pages.len() as u64 >= m)
+    }
+}
+
+fn url_hash(u: &Url) -> u64 {
+    let mut h = DefaultHasher::new();
+    u.as_str().hash(&mut h);
+    h.finish()
+}
+
+async fn walk_queue(
+    fetcher: &Fetcher,
+    mut queue: VecDeque<Pending>,
+    mut state: WalkState,
+    mut summary: WalkSummary,
+    note: &mut (impl FnMut(&str) + Send),
+) -> Result<WalkSummary, DiscoverError> {
+    while let Some(p) = queue.pop_front() {
+        if state.full() {
+            break;
+        }
+        if !state.seen_sitemaps.insert(p.url.to_string()) {
+            continue;
+        }
+        if p.depth > MAX_DEPTH {
+            summary.warnings.push(format!(
+                "{}: sitemap indexes nested deeper than {MAX_DEPTH}; not followed",
+                p.url
+            ));
+            continue;
+        }
+        let resp = match p.prefetched {
+            Some(r) => r,
+            None => match fetcher.document(&p.url).await {
+                Ok(r) => r,
+                Err(e) => {
+                    summary.sitemaps.push(SitemapRow {
+                        url: p.url.to_string(),
+                        found_via: p.via.to_owned(),
+                        urls: 0,
+                        warnings: vec![format!("could not fetch: {e}")],
+                    });
+                    continue;
+                }
+            },
+        };
+        let final_url = resp.url.to_string();
+        if final_url != p.url.as_str() && !state.seen_sitemaps.insert(final_url.clone()) {
+            continue;
+        }
+        if !(200..300).contains(&resp.status) {
+            let mut warning = format!("HTTP {}", resp.status);
+            if let Some(t) = crate::util::html_title(&resp.body) {
+                warning.push_str(&format!(" (page titled \"{t}\")"));
+            }
+            summary.sitemaps.push(SitemapRow {
+                url: final_url,
+                found_via: p.via.to_owned(),
+                urls: 0,
+                warnings: vec![warning],
+            });
+            continue;
+        }
+        let status = resp.status;
+        let base = resp.url.clone();
+        let children = match read_one(
+            &resp.body,
+            &base,
+            &final_url,
+            p.via,
+            &mut state,
+            &mut summary,
+        )
+        .await
+        {
+            Ok(c) => c,
+            Err(reason) => {
+                if let Some(row) = summary.sitemaps.last_mut() {
+                    if row.url == final_url {
+                        row.warnings.push(format!("HTTP {status}: {reason}"));
+                    }
+                }
+                continue;
+            }
+        };
+        if let Some(row) = summary.sitemaps.last() {
+            note(&format!(
+                "sitemap {} ({}): {} page URL(s){}",
+                row.url,
+                row.found_via,
+                row.urls,
+                if children.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} child sitemap(s)", children.len())
+                }
+            ));
+        }
+        for loc in children {
+            queue.push_back(Pending {
+                url: loc,
+                via: "index",
+                depth: p.depth + 1,
+                prefetched: None,
+            });
+        }
+    }
+    if state.other_host > 0 {
+        summary.warnings.push(format!(
+            "skipped {} page URL(s) on another host than the audited site",
+            state.other_host
+        ));
+    }
+    summary.pages = state.seen_pages.len() as u64;
+    Ok(summary)
+}
+
+/// Parses one sitemap body, streams its pages, and returns its child sitemaps.
+async fn read_one(
+    raw: &[u8],
+    base: &Url,
+    name: &str,
+    via: &str,
+    state: &mut WalkState,
+    summary: &mut WalkSummary,
+) -> Result<Vec<Url>, String> {
+    let mut row = SitemapRow {
+        url: name.to_owned(),
+        found_via: via.to_owned(),
+        urls: 0,
+        warnings: Vec::new(),
+    };
+    let body = match parse::decode_body(raw, state.limits.max_bytes) {
+        Ok(b) => b.into_owned(),
+        Err(e) => {
+            row.warnings.push(e.to_string());
+            summary.sitemaps.push(row);
+            return Err("unreadable".to_owned());
+        }
+    };
+    let base = base.clone();
+    let limits = state.limits.clone();
+    let tx = state.tx.clone();
+    let mut seen = std::mem::take(&mut state.seen_pages);
+    let max_pages = state.max_pages;
+    let mut site = summary.site.clone();
+    let result = tokio::task::spawn_blocking(move || {
+        let mut children = Vec::new();
+        let mut urls = 0u64;
+        let mut other_host = 0u64;
+        let mut closed = false;
+        let outcome = parse::parse(&body, &base, &limits, |item| match item {
+            Item::Sitemap { loc, .. } => {
+                children.push(loc);
+                ControlFlow::Continue(())
+            }
+            Item::Page { mut loc, lastmod } => {
+                loc.set_fragment(None);
+                if !matches!(loc.scheme(), "http" | "https") {
+                    return ControlFlow::Continue(());
+                }
+                let origin = origin_of(&loc);
+                match (&site, origin) {
+                    (None, Some(o)) => site = Some(o),
+                    (Some(s), _) if !same_origin(s, &loc) => {
+                        other_host += 1;
+                        return ControlFlow::Continue(());
+                    }
+                    _ => {}
+                }
+                if max_pages.is_some_and(|m| seen.len() as u64 >= m) {
+                    return ControlFlow::Break(());
+                }
+                if !seen.insert(url_hash(&loc)) {
+                    return ControlFlow::Continue(());
+                }
+                urls += 1;
+                let page = PageUrl {
+                    seq: seen.len() as u64 - 1,
+                    url: loc,
+                    lastmod: lastmod.map(|l| l.to_string()),
+                };
+                if tx.blocking_send(page).is_err() {
+                    closed = true;
+                    return ControlFlow::Break(());
+                }
+                ControlFlow::Continue(())
+            }
+        });
+        (outcome, children, urls, other_host, closed, seen, site)
+    })
+    .await;
+    let Ok((outcome, children, urls, other_host, closed, seen, site)) = result else {
+        row.warnings
+            .push("the sitemap parser stopped unexpectedly".to_owned());
+        summary.sitemaps.push(row);
+        return Err("parser task failed".to_owned());
+    };
+    state.seen_pages = seen;
+    state.other_host += other_host;
+    state.closed |= closed;
+    summary.site = site;
+    row.urls = urls;
+    let outcome = match outcome {
+        Ok(o) => o,
+        Err(e) => {
+            let reason = describe_sitemap_error(&e);
+            summary.sitemaps.push(row);
+            return Err(reason);
+        }
+    };
+    row.warnings.extend(outcome.warnings);
+    if outcome.truncated {
+        row.warnings.push(format!(
+            "truncated: the file ends mid-document; kept the {} entries read before the cut",
+            outcome.entries
+        ));
+    }
+    summary.sitemaps.push(row);
+    Ok(children)
+}
+
+fn describe_sitemap_error(e: &SitemapError) -> String {
+    match e {
+        SitemapError::Html { title: Some(t) } => {
+            format!("an HTML page titled \"{t}\" was served instead of a sitemap")
+        }
+        SitemapError::Html { title: None } => {
+            "an HTML page was served instead of a sitemap".to_owned()
+        }
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn target_kinds() {
+        assert!(matches!(
+            Target::parse("https://example.com").unwrap(),
+            Target::Site(_)
+        ));
+        assert!(matches!(
+            Target::parse("https://example.com/blog/").unwrap(),
+            Target::Site(_)
+        ));
+        assert!(matches!(
+            Target::parse("https://example.com/wp-sitemap.xml").unwrap(),
+            Target::Sitemap(_)
+        ));
+        assert!(matches!(
+            Target::parse("https://example.com/post-sitemap.xml.gz").unwrap(),
+            Target::Sitemap(_)
+        ));
+        assert!(matches!(
+            Target::parse("https://example.com/?sitemap=index").unwrap(),
+            Target::Sitemap(_)
+        ));
+        assert!(matches!(
+            Target::parse("Cargo.toml").unwrap(),
+            Target::File(_)
+        ));
+        assert!(Target::parse("ftp://example.com/").is_err());
+        assert!(Target::parse("/no/such/file.xml").is_err());
+    }
+
+    #[test]
+    fn origin_drops_path_query_and_credentials() {
+        let u = Url::parse("https://user:pw@example.com:8443/a/b?c=d#e").unwrap();
+        assert_eq!(origin_of(&u).unwrap().as_str(), "https://example.com:8443/");
+    }
+}

@@ -1,0 +1,33 @@
+//! nonce-audit: find the WordPress pages whose cached copy carries a REST nonce the live site no
+//! longer accepts.
+//!
+//! WordPress front-end scripts call the REST API with a `wp_rest` nonce printed into the page. A
+//! page cache keeps that HTML; a nonce lives 12 to 24 hours. Once the cached copy outlives it,
+//! every visitor's REST calls fail with `403 rest_cookie_invalid_nonce`. This library walks a
+//! site's sitemaps, fetches each page as an anonymous visitor gets it, extracts its nonces, asks
+//! the live REST API about each distinct nonce once, and reports a verdict per page, with the
+//! cache that served it and what to change.
+//!
+//! ```no_run
+//! use nonce_audit::{audit, discover::Target};
+//! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+//! let config = audit::AuditConfig::new(Target::parse("https://example.com/")?);
+//! let report = audit::run(&config, audit::quiet()).await?;
+//! println!("{} dead pages", report.summary.dead);
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
+
+pub mod advise;
+pub mod audit;
+pub mod cache;
+pub mod clock;
+pub mod demo;
+pub mod discover;
+pub mod extract;
+pub mod fetch;
+pub mod model;
+pub mod report;
+pub mod sim;
+pub mod util;
+pub mod verify;

@@ -1,0 +1,327 @@
+//! The result model every report is rendered from.
+//!
+//! One model, many views (as hyperfine does it): the terminal table, JSON, CSV and the later
+//! formats all read these types, so a field added here reaches every format and the JSON schema
+//! (`nonce-audit/1`) only ever grows.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::cache::CacheInfo;
+use crate::extract::FoundNonce;
+
+/// The JSON schema identifier; bumped only if a field is renamed or removed (never, so far).
+pub const SCHEMA: &str = "nonce-audit/1";
+
+/// What the audit concluded about one page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// The site accepted every REST nonce on the page and they belong to the current tick.
+    Fresh,
+    /// Accepted, but at least one nonce is from the previous tick: it dies at the next boundary.
+    Expiring,
+    /// The site rejected a nonce the page carries (403 `rest_cookie_invalid_nonce`).
+    Dead,
+    /// The page carries no REST nonce, so nothing on it can go stale.
+    NoNonce,
+    /// The page carries a nonce but the site's answer cannot tell whether it is accepted.
+    Unverifiable,
+    /// The page itself could not be fetched or read.
+    Error,
+}
+
+impl Verdict {
+    /// All verdicts, in report order (worst first).
+    pub const ALL: [Verdict; 6] = [
+        Verdict::Dead,
+        Verdict::Expiring,
+        Verdict::Unverifiable,
+        Verdict::Error,
+        Verdict::Fresh,
+        Verdict::NoNonce,
+    ];
+
+    /// The stable lower-case name used in every report.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Fresh => "fresh",
+            Verdict::Expiring => "expiring",
+            Verdict::Dead => "dead",
+            Verdict::NoNonce => "no_nonce",
+            Verdict::Unverifiable => "unverifiable",
+            Verdict::Error => "error",
+        }
+    }
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which verdicts make the run fail (`--fail-on`), for cron and CI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FailOn {
+    /// Fail when a page is dead (the default: visitors are being hurt right now).
+    #[default]
+    Dead,
+    /// Fail on dead or expiring pages.
+    Expiring,
+    /// Fail on dead, expiring, unverifiable or unfetchable pages.
+    Unverifiable,
+    /// Never fail on findings (exit 0 whenever the audit ran).
+    Never,
+}
+
+impl FailOn {
+    /// Whether a page with this verdict counts as a finding at this threshold.
+    pub fn trips(self, v: Verdict) -> bool {
+        match self {
+            FailOn::Never => false,
+            FailOn::Dead => v == Verdict::Dead,
+            FailOn::Expiring => matches!(v, Verdict::Dead | Verdict::Expiring),
+            FailOn::Unverifiable => matches!(
+                v,
+                Verdict::Dead | Verdict::Expiring | Verdict::Unverifiable | Verdict::Error
+            ),
+        }
+    }
+}
+
+/// What the site said about one nonce found on a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NonceState {
+    /// Accepted, and the refreshed `X-WP-Nonce` equals it.
+    Current,
+    /// Accepted, from the previous tick.
+    Previous,
+    /// Accepted, but the site sent no refreshed `X-WP-Nonce` (WordPress < 4.6): tick unknown.
+    AcceptedUnknownTick,
+    /// Rejected with 403 `rest_cookie_invalid_nonce`.
+    Rejected,
+    /// Probed, but the answer proved nothing.
+    Unverifiable,
+    /// Not probed (not a `wp_rest` nonce, or the REST root could not be used).
+    NotProbed,
+}
+
+/// One nonce found on a page, with what the site said about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NonceRow {
+    /// The 10-hex nonce.
+    pub value: String,
+    /// Where on the page it was found (a pattern id such as `wpApiSettings`).
+    pub source: &'static str,
+    /// The nonce action (`wp_rest`, or another plugin's action, or `unknown`).
+    pub action: &'static str,
+    /// What the live site said about it.
+    pub state: NonceState,
+}
+
+impl NonceRow {
+    /// A row for a nonce that has not been probed yet.
+    pub fn from_found(n: &FoundNonce) -> Self {
+        Self {
+            value: n.value.clone(),
+            source: n.source,
+            action: n.action,
+            state: NonceState::NotProbed,
+        }
+    }
+}
+
+/// The audit's finding for one page: the unit every report is made of.
+#[derive(Debug, Clone, Serialize)]
+pub struct PageResult {
+    /// The page URL as listed in the sitemap.
+    pub url: String,
+    /// HTTP status of the page fetch (after same-site redirects), if any answer came.
+    pub status: Option<u16>,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Why, in words, for anything but a clean result.
+    pub reason: Option<String>,
+    /// The nonces found on the page.
+    pub nonces: Vec<NonceRow>,
+    /// The last second at which the page's nonces are all still accepted (RFC 3339 UTC).
+    pub dies_at: Option<DateTime<Utc>>,
+    /// Which cache served the page and how old the copy is.
+    pub cache: CacheInfo,
+    /// The sitemap's `lastmod` for this page, as written there.
+    pub lastmod: Option<String>,
+    /// The REST root used to verify this page's nonces.
+    pub rest_root: Option<String>,
+    /// Where the page ended up after redirects, when that differs from `url`.
+    pub final_url: Option<String>,
+}
+
+impl PageResult {
+    /// A row for a page that could not be audited past its fetch.
+    pub fn error(url: &str, status: Option<u16>, reason: impl Into<String>) -> Self {
+        Self {
+            url: url.to_owned(),
+            status,
+            verdict: Verdict::Error,
+            reason: Some(reason.into()),
+            nonces: Vec::new(),
+            dies_at: None,
+            cache: CacheInfo::default(),
+            lastmod: None,
+            rest_root: None,
+            final_url: None,
+        }
+    }
+}
+
+/// Counts per verdict, plus the number of REST probes the audit sent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Pages audited.
+    pub pages: u64,
+    /// Pages whose nonces are all current.
+    pub fresh: u64,
+    /// Pages with a nonce from the previous tick.
+    pub expiring: u64,
+    /// Pages with a rejected nonce.
+    pub dead: u64,
+    /// Pages with no REST nonce.
+    pub no_nonce: u64,
+    /// Pages whose nonces could not be judged.
+    pub unverifiable: u64,
+    /// Pages that could not be fetched.
+    pub error: u64,
+    /// REST requests sent (nonce probes plus control probes).
+    pub rest_probes: u64,
+}
+
+impl Summary {
+    /// Adds one page's verdict to the counts.
+    pub fn count(&mut self, v: Verdict) {
+        self.pages += 1;
+        match v {
+            Verdict::Fresh => self.fresh += 1,
+            Verdict::Expiring => self.expiring += 1,
+            Verdict::Dead => self.dead += 1,
+            Verdict::NoNonce => self.no_nonce += 1,
+            Verdict::Unverifiable => self.unverifiable += 1,
+            Verdict::Error => self.error += 1,
+        }
+    }
+
+    /// The count for one verdict.
+    pub fn get(&self, v: Verdict) -> u64 {
+        match v {
+            Verdict::Fresh => self.fresh,
+            Verdict::Expiring => self.expiring,
+            Verdict::Dead => self.dead,
+            Verdict::NoNonce => self.no_nonce,
+            Verdict::Unverifiable => self.unverifiable,
+            Verdict::Error => self.error,
+        }
+    }
+}
+
+/// One sitemap the audit read, and how it was found.
+#[derive(Debug, Clone, Serialize)]
+pub struct SitemapRow {
+    /// The sitemap's final URL (after redirects), or the local file path.
+    pub url: String,
+    /// How it was found: `argument`, `robots.txt`, `well-known`, `index`, `file`.
+    pub found_via: String,
+    /// Page URLs it listed (after dedupe and filters, before `--max-pages`).
+    pub urls: u64,
+    /// What was wrong with it.
+    pub warnings: Vec<String>,
+}
+
+/// Something the operator should change, with the setting to change and what it would fix.
+#[derive(Debug, Clone, Serialize)]
+pub struct Recommendation {
+    /// The cache layer id the advice is for (`null` when no layer was recognised).
+    pub layer: Option<&'static str>,
+    /// `ttl`, `exclude`, `esi` or `refresh`.
+    pub kind: &'static str,
+    /// The layer's own setting (UI path and option key).
+    pub setting: String,
+    /// The value to set.
+    pub value: String,
+    /// The URLs (or URL patterns) concerned.
+    pub urls: Vec<String>,
+    /// Why, in one or two sentences.
+    pub why: String,
+    /// What it would have changed on this audit, computed from the observed pages.
+    pub impact: String,
+}
+
+/// The whole audit: what every report format renders.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Always [`SCHEMA`].
+    pub schema: &'static str,
+    /// nonce-audit's version.
+    pub tool_version: &'static str,
+    /// The audited site (origin URL).
+    pub site: String,
+    /// The REST root used (the most common one when pages disagree).
+    pub rest_root: Option<String>,
+    /// The audited server's clock (its latest `Date` header), RFC 3339 UTC.
+    pub server_time: Option<DateTime<Utc>>,
+    /// The `nonce_life` the tick arithmetic used, in seconds.
+    pub nonce_life_s: u64,
+    /// When the audit started, by the local clock.
+    pub started_at: DateTime<Utc>,
+    /// When it finished, by the local clock.
+    pub finished_at: DateTime<Utc>,
+    /// Whether the run was interrupted before every page was audited.
+    pub interrupted: bool,
+    /// Counts per verdict.
+    pub summary: Summary,
+    /// One row per page, in sitemap order.
+    pub pages: Vec<PageResult>,
+    /// What to change.
+    pub recommendations: Vec<Recommendation>,
+    /// The sitemaps read.
+    pub sitemaps: Vec<SitemapRow>,
+    /// Problems that did not stop the audit (bad sitemap entries, skipped hosts...).
+    pub warnings: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fail_on_thresholds_nest() {
+        assert!(FailOn::Dead.trips(Verdict::Dead));
+        assert!(!FailOn::Dead.trips(Verdict::Expiring));
+        assert!(FailOn::Expiring.trips(Verdict::Expiring));
+        assert!(!FailOn::Expiring.trips(Verdict::Unverifiable));
+        assert!(FailOn::Unverifiable.trips(Verdict::Unverifiable));
+        assert!(FailOn::Unverifiable.trips(Verdict::Error));
+        assert!(!FailOn::Unverifiable.trips(Verdict::Fresh));
+        assert!(!FailOn::Never.trips(Verdict::Dead));
+    }
+
+    #[test]
+    fn verdict_names_are_the_schema_names() {
+        let names: Vec<_> = Verdict::ALL.iter().map(|v| v.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "dead",
+                "expiring",
+                "unverifiable",
+                "error",
+                "fresh",
+                "no_nonce"
+            ]
+        );
+        assert_eq!(
+            serde_json::to_string(&Verdict::NoNonce).unwrap(),
+            "\"no_nonce\""
+        );
+    }
+}

@@ -1,0 +1,98 @@
+//! Rendering a [`Report`] for people and for machines.
+//!
+//! Each format lives in its own file over the same model, so adding one touches one new file and
+//! the dispatch below. Files are written whole through a temporary file and a rename, so a cron
+//! job never reads half a report.
+
+pub mod csv;
+pub mod json;
+pub mod table;
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::model::Report;
+
+/// An output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// The human table (grouped by verdict, with "What to change").
+    Table,
+    /// The documented JSON schema `nonce-audit/1`.
+    Json,
+    /// One row per page.
+    Csv,
+}
+
+impl Format {
+    /// Picks a format from a report path's extension (`.json`, `.csv`; `.txt` for the table).
+    pub fn from_path(path: &Path) -> Option<Self> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "json" => Some(Format::Json),
+            "csv" => Some(Format::Csv),
+            "txt" | "text" => Some(Format::Table),
+            _ => None,
+        }
+    }
+
+    /// Renders `report` in this format.
+    pub fn render(self, report: &Report, color: bool) -> Vec<u8> {
+        match self {
+            Format::Table => table::render(report, color).into_bytes(),
+            Format::Json => json::render(report).into_bytes(),
+            Format::Csv => csv::render(report),
+        }
+    }
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file beside it, then a rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or_else(|| Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "report".to_owned());
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_from_extension() {
+        assert_eq!(
+            Format::from_path(Path::new("out/r.JSON")),
+            Some(Format::Json)
+        );
+        assert_eq!(Format::from_path(Path::new("r.csv")), Some(Format::Csv));
+        assert_eq!(Format::from_path(Path::new("r.txt")), Some(Format::Table));
+        assert_eq!(Format::from_path(Path::new("r.pdf")), None);
+        assert_eq!(Format::from_path(Path::new("r")), None);
+    }
+
+    #[test]
+    fn atomic_write_replaces_whole_file_and_leaves_no_temp() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("r.json");
+        std::fs::write(&p, "old contents that are longer").unwrap();
+        write_atomic(&p, b"new").unwrap();
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "new");
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1);
+    }
+}

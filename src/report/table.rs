@@ -1,0 +1,210 @@
+//! The terminal report: what an operator reads once, worst news first.
+
+use std::fmt::Write;
+
+use chrono::{DateTime, Utc};
+
+use crate::audit::human_duration;
+use crate::model::{PageResult, Report, Verdict};
+use crate::util::shorten;
+
+const URL_WIDTH: usize = 48;
+
+fn paint(s: &str, code: &str, color: bool) -> String {
+    if color {
+        format!("\x1b[{code}m{s}\x1b[0m")
+    } else {
+        s.to_owned()
+    }
+}
+
+fn verdict_color(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Dead | Verdict::Error => "1;31",
+        Verdict::Expiring | Verdict::Unverifiable => "1;33",
+        Verdict::Fresh => "1;32",
+        Verdict::NoNonce => "2",
+    }
+}
+
+fn heading(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Dead => "DEAD: visitors get a nonce the site rejects",
+        Verdict::Expiring => "EXPIRING: accepted now, dies at the next tick boundary",
+        Verdict::Unverifiable => "UNVERIFIABLE: the site's answer cannot tell",
+        Verdict::Error => "ERROR: the page could not be audited",
+        Verdict::Fresh => "FRESH: current-tick nonces",
+        Verdict::NoNonce => "NO NONCE: nothing on the page can go stale",
+    }
+}
+
+/// A page URL as short as it can be while staying unambiguous: the path when the page is on the
+/// audited site, shortened in the middle when very long.
+pub fn display_url(url: &str, site: &str) -> String {
+    let site = site.trim_end_matches('/');
+    let shown = match url.strip_prefix(site) {
+        Some(rest) if rest.starts_with('/') => rest,
+        _ => url,
+    };
+    let n = shown.chars().count();
+    if n <= URL_WIDTH {
+        return shown.to_owned();
+    }
+    let head: String = shown.chars().take(URL_WIDTH / 2 - 1).collect();
+    let tail: String = shown.chars().skip(n - (URL_WIDTH / 2 - 1)).collect();
+    format!("{head}…{tail}")
+}
+
+fn cache_cell(p: &PageResult) -> String {
+    let layer = p.cache.layer.unwrap_or("no cache seen");
+    let hit = match p.cache.hit {
+        Some(true) => " HIT",
+        Some(false) => " MISS",
+        None => "",
+    };
+    let age = p
+        .cache
+        .age_s
+        .map(|a| {
+            let approx = if p.cache.approximate { "~" } else { "" };
+            format!(", {approx}{} old", human_duration(a))
+        })
+        .unwrap_or_default();
+    format!("{layer}{hit}{age}")
+}
+
+fn when(t: DateTime<Utc>, now: Option<DateTime<Utc>>) -> String {
+    let abs = t.format("%Y-%m-%d %H:%M:%S UTC").to_string();
+    match now {
+        Some(n) => {
+            let d = (t - n).num_seconds();
+            if d >= 0 {
+                format!("{abs} (in {})", human_duration(d))
+            } else {
+                format!("{abs} ({} ago)", human_duration(-d))
+            }
+        }
+        None => abs,
+    }
+}
+
+fn detail(p: &PageResult, now: Option<DateTime<Utc>>) -> String {
+    match p.verdict {
+        Verdict::Fresh | Verdict::Expiring => p
+            .dies_at
+            .map(|d| format!("dies after {}", when(d, now)))
+            .unwrap_or_default(),
+        _ => p.reason.clone().unwrap_or_default(),
+    }
+}
+
+/// Renders the report as text; `color` adds ANSI colours (the caller honours `NO_COLOR`).
+pub fn render(report: &Report, color: bool) -> String {
+    let mut out = String::new();
+    let now = report.server_time;
+    let _ = writeln!(
+        out,
+        "{} {} · site {} · nonce_life {} · server time {}",
+        paint("nonce-audit", "1", color),
+        report.tool_version,
+        report.site,
+        human_duration(i64::try_from(report.nonce_life_s).unwrap_or(i64::MAX)),
+        now.map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+            .unwrap_or_else(|| "unknown".to_owned())
+    );
+    if let Some(root) = &report.rest_root {
+        let _ = writeln!(out, "REST root {root}");
+    }
+    for v in Verdict::ALL {
+        let rows: Vec<&PageResult> = report.pages.iter().filter(|p| p.verdict == v).collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "{} ({})",
+            paint(heading(v), verdict_color(v), color),
+            rows.len()
+        );
+        for p in rows {
+            let _ = writeln!(
+                out,
+                "  {:<width$}  {:<32}  {}",
+                display_url(&p.url, &report.site),
+                shorten(&cache_cell(p), 32),
+                detail(p, now),
+                width = URL_WIDTH
+            );
+        }
+    }
+    let s = &report.summary;
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "{} pages: {} dead, {} expiring, {} fresh, {} no nonce, {} unverifiable, {} error · {} REST probes{}",
+        s.pages,
+        paint(
+            &s.dead.to_string(),
+            verdict_color(Verdict::Dead),
+            color && s.dead > 0
+        ),
+        s.expiring,
+        s.fresh,
+        s.no_nonce,
+        s.unverifiable,
+        s.error,
+        s.rest_probes,
+        if report.interrupted {
+            " · INTERRUPTED"
+        } else {
+            ""
+        }
+    );
+    for w in &report.warnings {
+        let _ = writeln!(out, "warning: {w}");
+    }
+    for sm in report.sitemaps.iter().filter(|s| !s.warnings.is_empty()) {
+        for w in &sm.warnings {
+            let _ = writeln!(out, "warning: sitemap {}: {w}", sm.url);
+        }
+    }
+    if !report.recommendations.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "{}", paint("What to change", "1", color));
+        for (i, r) in report.recommendations.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "  {}. [{}] set {} to {}",
+                i + 1,
+                r.layer.unwrap_or("page cache"),
+                r.setting,
+                r.value
+            );
+            let _ = writeln!(out, "     {}", r.impact);
+            let _ = writeln!(out, "     why: {}", r.why);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_on_the_site_show_as_paths() {
+        assert_eq!(
+            display_url("https://ex.com/blog/post/", "https://ex.com/"),
+            "/blog/post/"
+        );
+        assert_eq!(
+            display_url("https://other.com/x", "https://ex.com/"),
+            "https://other.com/x"
+        );
+        let long = format!("https://ex.com/{}", "a".repeat(100));
+        let shown = display_url(&long, "https://ex.com/");
+        assert_eq!(shown.chars().count(), URL_WIDTH - 1);
+        assert!(shown.contains('…'));
+    }
+}
