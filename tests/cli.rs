@@ -1,0 +1,312 @@
+//! The binary as users and schedulers run it: exit codes, report files, the JSON keys, the dry
+//! run and the demo.
+
+use std::process::{Command, Output};
+
+use nonce_audit::sim::{RestMode, Shape, SimConfig, SimPage, SimSite};
+
+const NOW: i64 = 1_795_532_400; // 2026-11-24T15:00:00Z
+const BIN: &str = env!("CARGO_BIN_EXE_nonce-audit");
+
+async fn run(args: Vec<String>) -> Output {
+    tokio::task::spawn_blocking(move || {
+        Command::new(BIN)
+            .args(&args)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run nonce-audit")
+    })
+    .await
+    .unwrap()
+}
+
+fn args(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+async fn site(pages: Vec<SimPage>, rest: RestMode) -> SimSite {
+    SimSite::start(SimConfig {
+        pages,
+        rest,
+        now: NOW,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn exit_0_when_nothing_reaches_fail_on() {
+    let s = site(
+        vec![SimPage::new("/a/", Shape::WpApiSettings)],
+        RestMode::Core,
+    )
+    .await;
+    let o = run(args(&[
+        "audit",
+        &s.base_url(),
+        "--rate",
+        "0",
+        "--no-progress",
+    ]))
+    .await;
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("FRESH"), "{out}");
+    assert!(out.contains("1 pages: 0 dead"), "{out}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn exit_1_on_dead_and_fail_on_moves_the_threshold() {
+    let s = site(
+        vec![
+            SimPage::new("/old/", Shape::WpApiSettings).cached_at(NOW - 3 * 86_400),
+            SimPage::new("/new/", Shape::WpApiSettings),
+        ],
+        RestMode::Core,
+    )
+    .await;
+    let base = s.base_url();
+    let o = run(args(&["audit", &base, "--rate", "0", "-q"])).await;
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let o = run(args(&["audit", &base, "--rate", "0", "--fail-on", "never"])).await;
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unverifiable_fails_only_when_asked() {
+    let s = site(
+        vec![SimPage::new("/a/", Shape::WpApiSettings)],
+        RestMode::BlockedAnonymous,
+    )
+    .await;
+    let base = s.base_url();
+    let o = run(args(&["audit", &base, "--rate", "0"])).await;
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = run(args(&[
+        "audit",
+        &base,
+        "--rate",
+        "0",
+        "--fail-on",
+        "unverifiable",
+    ]))
+    .await;
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn exit_2_with_one_line_reason_when_the_audit_cannot_run() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let o = run(args(&[
+        "audit",
+        &format!("http://{addr}/"),
+        "--timeout",
+        "2s",
+    ]))
+    .await;
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("unreachable"), "{err}");
+
+    let o = run(args(&["audit", "not a url or file"])).await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("neither an http(s) URL nor a readable file"));
+
+    let o = run(args(&[
+        "audit",
+        "http://127.0.0.1:9/",
+        "--nonce-life",
+        "soon",
+    ]))
+    .await;
+    assert_eq!(o.status.code(), Some(2), "bad arguments exit 2");
+
+    let o = run(args(&["audit", "http://127.0.0.1:9/", "-o", "report.pdf"])).await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("report.pdf"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_sitemap_found_exits_2_and_says_what_was_tried() {
+    // A site with no robots.txt Sitemap line and nothing at the well-known paths: a plain
+    // loopback server that answers 404 to everything.
+    let s = site(vec![], RestMode::Core).await;
+    let o = run(args(&[
+        "audit",
+        &format!("{}/blog/", s.base_url()),
+        "--rate",
+        "0",
+    ]))
+    .await;
+    // The simulated site always lists its sitemap in robots.txt, but with no pages the walk
+    // finds no page URL: the audit cannot run.
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no page URL"), "{}", stderr(&o));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn json_and_csv_reports_carry_every_documented_key() {
+    let s = site(
+        vec![
+            SimPage::new("/a/", Shape::WpApiSettings).cached_at(NOW - 3 * 86_400),
+            SimPage::new("/b/", Shape::NoNonce),
+        ],
+        RestMode::Core,
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let csv = dir.path().join("r.csv");
+    let o = run(args(&[
+        "audit",
+        &s.base_url(),
+        "--rate",
+        "0",
+        "-o",
+        json.to_str().unwrap(),
+        "-o",
+        csv.to_str().unwrap(),
+        "--format",
+        "json",
+    ]))
+    .await;
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let stdout: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(stdout["summary"], file["summary"]);
+    assert_eq!(file["schema"], "nonce-audit/1");
+    for key in [
+        "site",
+        "rest_root",
+        "server_time",
+        "nonce_life_s",
+        "summary",
+        "pages",
+        "recommendations",
+        "sitemaps",
+    ] {
+        assert!(file.get(key).is_some(), "missing {key}");
+    }
+    for key in [
+        "pages",
+        "fresh",
+        "expiring",
+        "dead",
+        "no_nonce",
+        "unverifiable",
+        "error",
+        "rest_probes",
+    ] {
+        assert!(file["summary"].get(key).is_some(), "missing summary.{key}");
+    }
+    let b = file["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["url"].as_str().unwrap().ends_with("/b/"))
+        .unwrap();
+    for key in [
+        "url", "status", "verdict", "reason", "nonces", "dies_at", "cache",
+    ] {
+        assert!(b.get(key).is_some(), "missing pages[].{key}");
+    }
+    for key in ["layer", "hit", "age_s", "age_source", "generated_at"] {
+        assert!(b["cache"].get(key).is_some(), "missing cache.{key}");
+    }
+    assert!(b["dies_at"].is_null());
+    let a = &file["pages"][0];
+    assert_eq!(a["verdict"], "dead");
+    assert_eq!(a["nonces"][0]["action"], "wp_rest");
+    assert_eq!(a["nonces"][0]["source"], "wpApiSettings");
+    assert_eq!(file["summary"]["dead"], 1);
+
+    let csv_text = std::fs::read_to_string(&csv).unwrap();
+    let mut lines = csv_text.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("url,status,verdict,reason,nonces,dies_at")
+    );
+    assert_eq!(lines.count(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sitemap_subcommand_prints_urls_and_fetches_no_page() {
+    let s = site(
+        vec![
+            SimPage::new("/one/", Shape::WpApiSettings),
+            SimPage::new("/two/", Shape::NoNonce),
+        ],
+        RestMode::Core,
+    )
+    .await;
+    let o = run(args(&["sitemap", &s.base_url(), "--rate", "0"])).await;
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let base = s.base_url();
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        format!("{base}/one/\n{base}/two/\n")
+    );
+    assert!(stderr(&o).contains("robots.txt lists 1 sitemap"));
+    assert!(
+        s.requests()
+            .iter()
+            .all(|l| !l.path_and_query.starts_with("/one") && !l.path_and_query.starts_with("/two"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn local_sitemap_file_is_a_target() {
+    let s = site(
+        vec![SimPage::new("/x/", Shape::WpApiSettings)],
+        RestMode::Core,
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sitemap.xml");
+    std::fs::write(
+        &file,
+        format!(
+            "<?xml version=\"1.0\"?><urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\"><url><loc>{}/x/</loc></url></urlset>",
+            s.base_url()
+        ),
+    )
+    .unwrap();
+    let o = run(args(&[
+        "audit",
+        file.to_str().unwrap(),
+        "--rate",
+        "0",
+        "--format",
+        "json",
+    ]))
+    .await;
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["pages"][0]["verdict"], "fresh");
+    assert_eq!(v["site"], format!("{}/", s.base_url()));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn demo_shows_every_kind_of_row_and_exits_1() {
+    let o = run(args(&["demo", "--format", "json"])).await;
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let s = &v["summary"];
+    assert!(s["fresh"].as_u64().unwrap() >= 1);
+    assert!(s["expiring"].as_u64().unwrap() >= 1);
+    assert!(s["dead"].as_u64().unwrap() >= 1);
+    assert!(s["no_nonce"].as_u64().unwrap() >= 1);
+    assert!(stderr(&o).contains("This demo audits a simulated WordPress site"));
+    assert!(!v["recommendations"].as_array().unwrap().is_empty());
+}
