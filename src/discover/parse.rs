@@ -140,6 +140,11 @@ pub fn parse(
                 text.clear();
             }
             Ok(Event::Text(t)) => text.push_str(t.as_ref()),
+            Ok(Event::GeneralRef(r)) => match r.as_ref() {
+                "amp" => text.push('&'),
+                "#038" | "#38" => text.push('&'),
+                other => text.push_str(&format!("&{other};")),
+            },
             Ok(Event::End(_)) => {
                 let name = stack.pop().unwrap_or_default();
                 let parent = stack.last().cloned().unwrap_or_default();
