@@ -27,6 +27,8 @@ pub const DEFAULT_CONCURRENCY: usize = 4;
 pub const DEFAULT_RATE: f64 = 8.0;
 /// Page URLs buffered between the sitemap walk and the fetchers.
 pub const CHANNEL_CAPACITY: usize = 256;
+/// After an interruption, how long pages already being audited may take to finish.
+pub const INTERRUPT_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// Everything an audit needs to know.
 #[derive(Debug, Clone)]
@@ -109,7 +111,26 @@ impl Ctx {
     }
 }
 
-/// Runs a whole audit and returns its report.
+fn is_cancelled(c: &Option<tokio::sync::watch::Receiver<bool>>) -> bool {
+    c.as_ref().is_some_and(|rx| *rx.borrow())
+}
+
+/// Resolves `INTERRUPT_GRACE` after the cancel flag is raised; never without a flag.
+async fn interrupted(c: Option<tokio::sync::watch::Receiver<bool>>) {
+    match c {
+        Some(mut rx) => {
+            if rx.wait_for(|v| *v).await.is_err() {
+                std::future::pending::<()>().await;
+            }
+            tokio::time::sleep(INTERRUPT_GRACE).await;
+        }
+        None => std::future::pending().await,
+    }
+}
+
+/// Runs a whole audit and returns its report. Raising `config.walk.cancel` stops it early: no new
+/// page is started, pages in flight get [`INTERRUPT_GRACE`] to finish, and the report that comes
+/// back says `interrupted`.
 pub async fn run(config: &AuditConfig, events: EventSink) -> Result<Report, AuditError> {
     let started_at = Utc::now();
     let fetcher = Fetcher::new(config.fetch.clone())?;
@@ -130,12 +151,27 @@ pub async fn run(config: &AuditConfig, events: EventSink) -> Result<Report, Audi
         let ctx = Arc::clone(&ctx);
         let results = Arc::clone(&results);
         let events = Arc::clone(&events);
+        let cancel = config.walk.cancel.clone();
         workers.push(tokio::spawn(async move {
             loop {
+                if is_cancelled(&cancel) {
+                    break;
+                }
                 let next = rx.lock().await.recv().await;
                 let Some(page) = next else { break };
+                if is_cancelled(&cancel) {
+                    break;
+                }
                 let seq = page.seq;
-                let row = audit_page(&ctx, page).await;
+                let url = page.url.to_string();
+                let lastmod = page.lastmod.clone();
+                let row = tokio::select! {
+                    row = audit_page(&ctx, page) => row,
+                    () = interrupted(cancel.clone()) => PageResult {
+                        lastmod,
+                        ..PageResult::error(&url, None, "interrupted before this page was audited")
+                    },
+                };
                 events(Event::Page(&row));
                 if let Ok(mut r) = results.lock() {
                     r.push((seq, row));
@@ -169,6 +205,7 @@ pub async fn run(config: &AuditConfig, events: EventSink) -> Result<Report, Audi
         let _ = w.await;
     }
     let walk = walked?;
+    let was_interrupted = is_cancelled(&config.walk.cancel);
 
     let mut rows = results
         .lock()
@@ -176,7 +213,7 @@ pub async fn run(config: &AuditConfig, events: EventSink) -> Result<Report, Audi
         .unwrap_or_default();
     rows.sort_by_key(|(seq, _)| *seq);
     let pages: Vec<PageResult> = rows.into_iter().map(|(_, r)| r).collect();
-    if pages.is_empty() {
+    if pages.is_empty() && !was_interrupted {
         let why: Vec<String> = walk
             .sitemaps
             .iter()
@@ -220,7 +257,7 @@ pub async fn run(config: &AuditConfig, events: EventSink) -> Result<Report, Audi
         nonce_life_s: u64::try_from(ctx.clock.nonce_life_s()).unwrap_or(0),
         started_at,
         finished_at: Utc::now(),
-        interrupted: false,
+        interrupted: was_interrupted,
         summary,
         pages,
         recommendations,
@@ -296,6 +333,9 @@ async fn audit_page(ctx: &Ctx, page: PageUrl) -> PageResult {
         lastmod: page.lastmod.clone(),
         ..r
     };
+    if let Err(reason) = ctx.fetcher.robots_allow(&page.url).await {
+        return row(PageResult::error(&url_s, None, reason));
+    }
     let resp = match ctx.fetcher.page(&page.url).await {
         Ok(r) => r,
         Err(e) => {

@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use nonce_audit::audit::{AuditConfig, DEFAULT_CONCURRENCY};
 use nonce_audit::discover::Target;
-use nonce_audit::fetch::{DEFAULT_TIMEOUT, DEFAULT_USER_AGENT};
+use nonce_audit::fetch::{DEFAULT_MAX_TRIES, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, Secret};
 use nonce_audit::model::FailOn;
 
 const EXAMPLES: &str = "\
@@ -91,6 +91,27 @@ pub struct NetArgs {
     /// The User-Agent header (some caches keep separate copies per agent).
     #[arg(long, default_value = DEFAULT_USER_AGENT)]
     pub user_agent: String,
+    /// Tries per request on timeouts, connection errors, 429 and 5xx (1 = never retry).
+    #[arg(long, default_value_t = DEFAULT_MAX_TRIES, value_parser = clap::value_parser!(u32).range(1..=10))]
+    pub max_tries: u32,
+    /// An extra request header, "Name: value", sent only to the audited site (repeatable).
+    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
+    /// HTTP basic auth "user:password" for a staging site; sent only to the audited site and
+    /// never printed. Also read from NONCE_AUDIT_BASIC_AUTH.
+    #[arg(
+        long,
+        value_name = "USER:PASS",
+        env = "NONCE_AUDIT_BASIC_AUTH",
+        hide_env_values = true
+    )]
+    pub basic_auth: Option<String>,
+    /// Accept invalid TLS certificates (self-signed staging servers).
+    #[arg(long)]
+    pub insecure: bool,
+    /// Fetch pages even where robots.txt disallows them (your own site only).
+    #[arg(long)]
+    pub ignore_robots: bool,
 }
 
 /// Report and display options.
@@ -186,6 +207,31 @@ pub fn config(
     c.fetch.timeout = net.timeout;
     c.fetch.user_agent = net.user_agent.clone();
     c.walk.max_pages = net.max_pages;
+    c.fetch.max_tries = net.max_tries;
+    c.fetch.insecure = net.insecure;
+    c.fetch.ignore_robots = net.ignore_robots;
+    for h in &net.headers {
+        let Some((name, value)) = h.split_once(':') else {
+            return Err(format!(
+                "--header must look like \"Name: value\", not `{h}`"
+            ));
+        };
+        let name = name.trim();
+        if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err()
+            || reqwest::header::HeaderValue::from_str(value.trim()).is_err()
+        {
+            return Err(format!("--header `{name}` is not a valid HTTP header"));
+        }
+        c.fetch
+            .site_headers
+            .push((name.to_owned(), Secret(value.trim().to_owned())));
+    }
+    if let Some(auth) = &net.basic_auth {
+        let Some((user, pass)) = auth.split_once(':') else {
+            return Err("--basic-auth must look like user:password".to_owned());
+        };
+        c.fetch.basic_auth = Some((user.to_owned(), Secret(pass.to_owned())));
+    }
     if let Some(a) = audit {
         if a.nonce_life.as_secs() < 2 {
             return Err("--nonce-life must be at least 2s".to_owned());
@@ -203,6 +249,11 @@ impl Default for NetArgs {
             timeout: DEFAULT_TIMEOUT,
             max_pages: None,
             user_agent: DEFAULT_USER_AGENT.to_owned(),
+            max_tries: DEFAULT_MAX_TRIES,
+            headers: Vec::new(),
+            basic_auth: None,
+            insecure: false,
+            ignore_robots: false,
         }
     }
 }

@@ -6,19 +6,22 @@
 //! its body read under a size cap while streaming. REST probes use a second client that never
 //! follows redirects, because a redirect would carry the nonce to wherever it points.
 
+use std::collections::HashMap;
 use std::num::NonZeroU32;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use chrono::{DateTime, Utc};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use reqwest::header::{ACCEPT, ACCEPT_LANGUAGE, HeaderMap, HeaderValue};
+use rand::Rng;
+use reqwest::header::{ACCEPT, ACCEPT_LANGUAGE, HeaderMap, HeaderName, HeaderValue};
 use reqwest::redirect::{Attempt, Policy};
 use thiserror::Error;
 use url::Url;
 
 use crate::clock::parse_http_date;
+use crate::discover::robots::{Robots, parse_robots};
 
 /// Default `User-Agent`: names the tool and where to read about it, as polite crawlers do.
 pub const DEFAULT_USER_AGENT: &str = concat!(
@@ -40,6 +43,23 @@ pub const DEFAULT_MAX_SITEMAP_BYTES: usize = 50 * 1024 * 1024;
 pub const MAX_REDIRECTS: usize = 10;
 /// A REST answer larger than this is not a WordPress error body; read no further.
 pub const MAX_PROBE_BYTES: usize = 256 * 1024;
+/// Default number of tries per request (the first plus two retries).
+pub const DEFAULT_MAX_TRIES: u32 = 3;
+/// Default longest `Retry-After` honoured; a server asking for more is given up on.
+pub const DEFAULT_MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
+/// After this many failures in a row (429, 5xx, timeouts...) a host is stopped for the run.
+pub const HOST_STOP_AFTER: u32 = 10;
+/// The longest a host is slowed down between requests after repeated 429/503 answers.
+pub const MAX_SLOWDOWN: Duration = Duration::from_secs(30);
+/// robots.txt is read up to this size (RFC 9309 asks for at least 500 KiB).
+pub const MAX_ROBOTS_BYTES: usize = 512 * 1024;
+/// Our robots.txt user-agent token.
+pub const ROBOTS_TOKEN: &str = "nonce-audit";
+
+/// Statuses worth retrying: transient server or proxy trouble (Cloudflare's 520-524 included).
+pub fn retryable_status(status: u16) -> bool {
+    matches!(status, 408 | 425 | 429 | 500 | 502 | 503 | 504 | 520..=524)
+}
 
 /// Why a fetch failed, in words an operator can act on.
 #[derive(Debug, Error)]
@@ -59,6 +79,16 @@ pub enum FetchError {
     /// Anything else the HTTP client reported.
     #[error("{0}")]
     Http(String),
+    /// The host failed so often in a row that the audit stopped sending it requests.
+    #[error("not fetched: {0}")]
+    HostStopped(String),
+}
+
+impl FetchError {
+    /// Whether trying again may help (network trouble, not a cap or a refusal).
+    pub fn retryable(&self) -> bool {
+        matches!(self, FetchError::Timeout(_) | FetchError::Connect(_))
+    }
 }
 
 impl FetchError {
@@ -118,6 +148,20 @@ pub struct FetchConfig {
     pub max_page_bytes: usize,
     /// Sitemap body cap.
     pub max_sitemap_bytes: usize,
+    /// Tries per request for transient failures (1 = no retry).
+    pub max_tries: u32,
+    /// First retry delay; doubles each try, plus jitter.
+    pub retry_base: Duration,
+    /// Longest `Retry-After` honoured.
+    pub max_retry_after: Duration,
+    /// Extra headers (`--header`), sent only to the audited site's origin.
+    pub site_headers: Vec<(String, Secret)>,
+    /// Basic-auth credentials (`--basic-auth`), sent only to the audited site's origin.
+    pub basic_auth: Option<(String, Secret)>,
+    /// Accept invalid TLS certificates (`--insecure`, for staging servers).
+    pub insecure: bool,
+    /// Fetch pages even where robots.txt disallows them (`--ignore-robots`, for your own site).
+    pub ignore_robots: bool,
 }
 
 impl Default for FetchConfig {
@@ -128,8 +172,45 @@ impl Default for FetchConfig {
             rate_per_host: 8.0,
             max_page_bytes: DEFAULT_MAX_PAGE_BYTES,
             max_sitemap_bytes: DEFAULT_MAX_SITEMAP_BYTES,
+            max_tries: DEFAULT_MAX_TRIES,
+            retry_base: Duration::from_millis(500),
+            max_retry_after: DEFAULT_MAX_RETRY_AFTER,
+            site_headers: Vec::new(),
+            basic_auth: None,
+            insecure: false,
+            ignore_robots: false,
         }
     }
+}
+
+/// A value that must never appear in logs, reports or `Debug` output (passwords, tokens).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("\"[redacted]\"")
+    }
+}
+
+/// What robots.txt said, fetched once per origin.
+#[derive(Debug, Clone)]
+pub enum RobotsState {
+    /// Parsed from a 2xx answer.
+    Rules(Arc<Robots>),
+    /// 4xx: RFC 9309 says everything is allowed.
+    Missing(u16),
+    /// 5xx or no answer: RFC 9309 says nothing is allowed.
+    Unreachable(String),
+}
+
+#[derive(Debug, Default)]
+struct HostState {
+    failures_in_a_row: u32,
+    slowdown: Duration,
+    stopped: Option<String>,
+    min_interval: Duration,
+    next_at: Option<Instant>,
 }
 
 /// The HTTP side of the audit: two clients and one per-host rate limiter they share.
@@ -139,6 +220,18 @@ pub struct Fetcher {
     probes: reqwest::Client,
     limiter: Option<Arc<DefaultKeyedRateLimiter<String>>>,
     config: FetchConfig,
+    site: Arc<OnceLock<Url>>,
+    hosts: Arc<Mutex<HashMap<String, HostState>>>,
+    robots: Arc<tokio::sync::Mutex<HashMap<String, Arc<tokio::sync::OnceCell<RobotsState>>>>>,
+}
+
+fn host_key(url: &Url) -> String {
+    format!(
+        "{}://{}:{}",
+        url.scheme(),
+        url.host_str().unwrap_or(""),
+        url.port_or_known_default().unwrap_or(0)
+    )
 }
 
 fn same_site(a: &Url, b: &Url) -> bool {
@@ -172,6 +265,7 @@ impl Fetcher {
                 .timeout(config.timeout)
                 .read_timeout(config.timeout)
                 .pool_max_idle_per_host(64)
+                .tls_danger_accept_invalid_certs(config.insecure)
         };
         let pages = base()
             .redirect(Policy::custom(same_site_redirects))
@@ -187,7 +281,102 @@ impl Fetcher {
             probes,
             limiter,
             config,
+            site: Arc::new(OnceLock::new()),
+            hosts: Arc::new(Mutex::new(HashMap::new())),
+            robots: Arc::new(tokio::sync::Mutex::new(HashMap::new())),
         })
+    }
+
+    /// Declares the audited site's origin: the only place `--header` and `--basic-auth` go.
+    /// The first call wins.
+    pub fn set_site(&self, origin: &Url) {
+        let _ = self.site.set(origin.clone());
+    }
+
+    fn is_site(&self, url: &Url) -> bool {
+        self.site.get().is_some_and(|s| same_site(s, url))
+    }
+
+    fn with_site_credentials(
+        &self,
+        url: &Url,
+        mut req: reqwest::RequestBuilder,
+    ) -> reqwest::RequestBuilder {
+        if !self.is_site(url) {
+            return req;
+        }
+        for (name, value) in &self.config.site_headers {
+            if let (Ok(n), Ok(v)) = (
+                HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(&value.0),
+            ) {
+                req = req.header(n, v);
+            }
+        }
+        if let Some((user, pass)) = &self.config.basic_auth {
+            req = req.basic_auth(user, Some(&pass.0));
+        }
+        req
+    }
+
+    /// robots.txt for the origin of `url`, fetched once per run and shared by discovery and the
+    /// page fetchers. Its `Crawl-delay` for our token becomes the host's minimum interval.
+    pub async fn robots(&self, url: &Url) -> RobotsState {
+        let key = host_key(url);
+        let cell = {
+            let mut map = self.robots.lock().await;
+            Arc::clone(map.entry(key.clone()).or_default())
+        };
+        cell.get_or_init(|| async {
+            let Ok(robots_url) = url.join("/robots.txt") else {
+                return RobotsState::Unreachable("no robots.txt URL".to_owned());
+            };
+            let req = self
+                .pages
+                .get(robots_url.clone())
+                .header(ACCEPT, "text/plain,*/*;q=0.5");
+            let req = self.with_site_credentials(&robots_url, req);
+            match self.send(&robots_url, req, MAX_ROBOTS_BYTES).await {
+                Ok(r) if (200..300).contains(&r.status) => {
+                    let robots = parse_robots(&r.body, ROBOTS_TOKEN);
+                    if let Some(delay) = robots.crawl_delay.filter(|d| d.is_finite() && *d > 0.0) {
+                        if let Ok(mut hosts) = self.hosts.lock() {
+                            let h = hosts.entry(key).or_default();
+                            h.min_interval = Duration::from_secs_f64(delay.min(3600.0));
+                        }
+                    }
+                    RobotsState::Rules(Arc::new(robots))
+                }
+                Ok(r) if (400..500).contains(&r.status) => RobotsState::Missing(r.status),
+                Ok(r) => RobotsState::Unreachable(format!("robots.txt answered HTTP {}", r.status)),
+                Err(e) => RobotsState::Unreachable(format!("robots.txt: {e}")),
+            }
+        })
+        .await
+        .clone()
+    }
+
+    /// Whether robots.txt lets us fetch `url`; `Err` says why not, for the page's row.
+    pub async fn robots_allow(&self, url: &Url) -> Result<(), String> {
+        if self.config.ignore_robots {
+            return Ok(());
+        }
+        match self.robots(url).await {
+            RobotsState::Missing(_) => Ok(()),
+            RobotsState::Rules(r) => {
+                let path = &url[url::Position::BeforePath..];
+                if r.allowed(path) {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "disallowed by robots.txt for user-agent {ROBOTS_TOKEN} (use --ignore-robots on your own site)"
+                    ))
+                }
+            }
+            RobotsState::Unreachable(why) => Err(format!(
+                "{why}; RFC 9309 says to crawl nothing then (use --ignore-robots on your own site)"
+            )),
+        }
     }
 
     /// The settings in use.
@@ -195,15 +384,75 @@ impl Fetcher {
         &self.config
     }
 
-    async fn wait_turn(&self, url: &Url) {
+    async fn wait_turn(&self, url: &Url) -> Result<(), FetchError> {
+        let key = host_key(url);
+        // Crawl-delay and the slow-down after 429/503 space requests out on top of the rate.
+        let wait = {
+            let Ok(mut hosts) = self.hosts.lock() else {
+                return Ok(());
+            };
+            let h = hosts.entry(key.clone()).or_default();
+            if let Some(why) = &h.stopped {
+                return Err(FetchError::HostStopped(why.clone()));
+            }
+            let gap = h.min_interval.max(h.slowdown);
+            let now = Instant::now();
+            let at = h.next_at.map_or(now, |n| n.max(now));
+            h.next_at = (!gap.is_zero()).then(|| at + gap);
+            at.saturating_duration_since(now)
+        };
+        if !wait.is_zero() {
+            tokio::time::sleep(wait).await;
+        }
         if let Some(limiter) = &self.limiter {
-            let key = format!(
-                "{}:{}",
-                url.host_str().unwrap_or(""),
-                url.port_or_known_default().unwrap_or(0)
-            );
             limiter.until_key_ready(&key).await;
         }
+        Ok(())
+    }
+
+    fn record(&self, url: &Url, failure: Option<String>, throttled: bool) {
+        let Ok(mut hosts) = self.hosts.lock() else {
+            return;
+        };
+        let h = hosts.entry(host_key(url)).or_default();
+        match failure {
+            None => {
+                h.failures_in_a_row = 0;
+                h.slowdown = Duration::ZERO;
+            }
+            Some(why) => {
+                h.failures_in_a_row += 1;
+                if throttled {
+                    h.slowdown = (h.slowdown * 2)
+                        .max(Duration::from_millis(250))
+                        .min(MAX_SLOWDOWN);
+                }
+                if h.failures_in_a_row >= HOST_STOP_AFTER && h.stopped.is_none() {
+                    h.stopped = Some(format!(
+                        "{} stopped after {} failures in a row (last: {why})",
+                        url.host_str().unwrap_or("the host"),
+                        h.failures_in_a_row
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Whether the host of `url` has been stopped for failing too often, and why.
+    pub fn host_stopped(&self, url: &Url) -> Option<String> {
+        self.hosts
+            .lock()
+            .ok()?
+            .get(&host_key(url))
+            .and_then(|h| h.stopped.clone())
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let base = self.config.retry_base;
+        let exp = base.saturating_mul(1u32 << attempt.saturating_sub(1).min(10));
+        let jitter_ms = u64::try_from(base.as_millis() / 2).unwrap_or(0);
+        let jitter = Duration::from_millis(rand::rng().random_range(0..=jitter_ms));
+        exp + jitter
     }
 
     /// GETs a page as a browser would ask for it (no cookies, no cache-busting).
@@ -212,6 +461,7 @@ impl Fetcher {
             ACCEPT,
             "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
         );
+        let req = self.with_site_credentials(url, req);
         self.send(url, req, self.config.max_page_bytes).await
     }
 
@@ -221,6 +471,7 @@ impl Fetcher {
             ACCEPT,
             "application/xml,text/xml;q=0.9,text/plain;q=0.8,*/*;q=0.5",
         );
+        let req = self.with_site_credentials(url, req);
         self.send(url, req, self.config.max_sitemap_bytes).await
     }
 
@@ -231,16 +482,65 @@ impl Fetcher {
             .get(url.clone())
             .header(ACCEPT, "application/json, */*;q=0.1")
             .header("x-wp-nonce", nonce);
+        let req = self.with_site_credentials(url, req);
         self.send(url, req, MAX_PROBE_BYTES).await
     }
 
+    /// Sends with retries: transient failures are tried again with exponential backoff and
+    /// jitter, `Retry-After` is honoured up to a cap, and the host is slowed down or stopped
+    /// when it keeps failing. The last answer is returned as is (a 503 stays a 503).
     async fn send(
         &self,
         url: &Url,
         req: reqwest::RequestBuilder,
         cap: usize,
     ) -> Result<Fetched, FetchError> {
-        self.wait_turn(url).await;
+        let tries = self.config.max_tries.max(1);
+        let mut attempt = 1;
+        loop {
+            let this = req
+                .try_clone()
+                .ok_or_else(|| FetchError::Http("request cannot be retried".to_owned()))?;
+            self.wait_turn(url).await?;
+            let result = self.send_once(this, cap).await;
+            let last = attempt >= tries;
+            match result {
+                Ok(f) if retryable_status(f.status) => {
+                    let throttled = matches!(f.status, 429 | 503);
+                    self.record(url, Some(format!("HTTP {}", f.status)), throttled);
+                    let asked = retry_after(&f);
+                    if last || self.host_stopped(url).is_some() {
+                        return Ok(f);
+                    }
+                    let wait = match asked {
+                        Some(d) if d > self.config.max_retry_after => return Ok(f),
+                        Some(d) => d.max(self.backoff(attempt)),
+                        None => self.backoff(attempt),
+                    };
+                    tokio::time::sleep(wait).await;
+                }
+                Ok(f) => {
+                    self.record(url, None, false);
+                    return Ok(f);
+                }
+                Err(e) if e.retryable() => {
+                    self.record(url, Some(e.to_string()), false);
+                    if last || self.host_stopped(url).is_some() {
+                        return Err(e);
+                    }
+                    tokio::time::sleep(self.backoff(attempt)).await;
+                }
+                Err(e) => return Err(e),
+            }
+            attempt += 1;
+        }
+    }
+
+    async fn send_once(
+        &self,
+        req: reqwest::RequestBuilder,
+        cap: usize,
+    ) -> Result<Fetched, FetchError> {
         let timeout = self.config.timeout;
         let mut resp = req
             .send()
@@ -276,6 +576,19 @@ impl Fetcher {
     }
 }
 
+/// The delay a `Retry-After` header asks for: delta-seconds, or an HTTP-date measured against the
+/// response's own `Date` (the server's clock), else the local clock.
+pub fn retry_after(f: &Fetched) -> Option<Duration> {
+    let v = f.header("retry-after")?.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = parse_http_date(v)?;
+    let now = f.date.unwrap_or_else(chrono::Utc::now);
+    let secs = (at - now).num_seconds().max(0);
+    Some(Duration::from_secs(u64::try_from(secs).unwrap_or(0)))
+}
+
 fn quota(rate: f64) -> Option<Quota> {
     if !(rate.is_finite() && rate > 0.0) {
         return None;
@@ -302,6 +615,65 @@ mod tests {
         assert!(DEFAULT_USER_AGENT.starts_with("nonce-audit/"));
         assert!(DEFAULT_USER_AGENT.contains(env!("CARGO_PKG_VERSION")));
         assert!(DEFAULT_USER_AGENT.contains("(+http"));
+    }
+
+    fn fetched(headers: &[(&'static str, &str)]) -> Fetched {
+        let mut h = HeaderMap::new();
+        for (k, v) in headers {
+            h.insert(*k, HeaderValue::from_str(v).unwrap());
+        }
+        let date = h
+            .get("date")
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_http_date);
+        Fetched {
+            url: Url::parse("http://x.test/").unwrap(),
+            status: 503,
+            headers: h,
+            body: Bytes::new(),
+            date,
+        }
+    }
+
+    #[test]
+    fn retry_after_in_seconds_or_as_a_date_on_the_server_clock() {
+        assert_eq!(
+            retry_after(&fetched(&[("retry-after", "7")])),
+            Some(Duration::from_secs(7))
+        );
+        let f = fetched(&[
+            ("date", "Tue, 24 Nov 2026 10:00:00 GMT"),
+            ("retry-after", "Tue, 24 Nov 2026 10:00:30 GMT"),
+        ]);
+        assert_eq!(retry_after(&f), Some(Duration::from_secs(30)));
+        let past = fetched(&[
+            ("date", "Tue, 24 Nov 2026 10:00:00 GMT"),
+            ("retry-after", "Tue, 24 Nov 2026 09:00:00 GMT"),
+        ]);
+        assert_eq!(retry_after(&past), Some(Duration::ZERO));
+        assert_eq!(retry_after(&fetched(&[("retry-after", "soon")])), None);
+        assert_eq!(retry_after(&fetched(&[])), None);
+    }
+
+    #[test]
+    fn retryable_statuses_follow_the_crawling_facts() {
+        for s in [408, 425, 429, 500, 502, 503, 504, 520, 524] {
+            assert!(retryable_status(s), "{s}");
+        }
+        for s in [200, 301, 403, 404, 410, 501, 525] {
+            assert!(!retryable_status(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let c = FetchConfig {
+            basic_auth: Some(("user".into(), Secret("hunter2".into()))),
+            site_headers: vec![("X-Token".into(), Secret("t0k3n".into()))],
+            ..FetchConfig::default()
+        };
+        let dbg = format!("{c:?}");
+        assert!(!dbg.contains("hunter2") && !dbg.contains("t0k3n"), "{dbg}");
     }
 
     #[test]

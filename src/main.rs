@@ -99,6 +99,40 @@ fn check_outputs(output: &OutputArgs) -> Result<()> {
     Ok(())
 }
 
+/// Raises the cancel flag on Ctrl-C or SIGTERM; a second signal exits at once.
+fn watch_signals() -> tokio::sync::watch::Receiver<bool> {
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        for round in 0..2 {
+            #[cfg(unix)]
+            let got = match term.as_mut() {
+                Some(t) => tokio::select! {
+                    r = tokio::signal::ctrl_c() => r.is_ok(),
+                    r = t.recv() => r.is_some(),
+                },
+                None => tokio::signal::ctrl_c().await.is_ok(),
+            };
+            #[cfg(not(unix))]
+            let got = tokio::signal::ctrl_c().await.is_ok();
+            if !got {
+                return;
+            }
+            if round == 0 {
+                eprintln!(
+                    "nonce-audit: interrupted; finishing pages in flight and writing the reports (again to quit now)"
+                );
+                let _ = tx.send(true);
+            } else {
+                std::process::exit(130);
+            }
+        }
+    });
+    rx
+}
+
 fn emit(report: &Report, output: &OutputArgs) -> Result<ExitCode> {
     let fail_on: FailOn = output.fail_on.into();
     let failing = report.pages.iter().any(|p| fail_on.trips(p.verdict));
@@ -119,7 +153,9 @@ fn emit(report: &Report, output: &OutputArgs) -> Result<ExitCode> {
             .and_then(|()| out.flush())
             .context("cannot write the report to standard output")?;
     }
-    Ok(if failing {
+    Ok(if report.interrupted {
+        ExitCode::from(130)
+    } else if failing {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
@@ -136,8 +172,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         } => {
             check_outputs(&output)?;
             let target = Target::parse(&target)?;
-            let config =
+            let mut config =
                 cli::config(target, &net, Some(&audit_args)).map_err(anyhow::Error::msg)?;
+            if config.fetch.insecure {
+                eprintln!("warning: --insecure: TLS certificates are not verified");
+            }
+            config.walk.cancel = Some(watch_signals());
             let pb = progress(output.ui);
             let report = audit::run(&config, sink(&pb, output.ui)).await;
             pb.finish_and_clear();

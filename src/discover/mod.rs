@@ -17,7 +17,7 @@ use thiserror::Error;
 use tokio::sync::mpsc;
 use url::Url;
 
-use crate::fetch::{Fetched, Fetcher, same_origin};
+use crate::fetch::{Fetched, Fetcher, RobotsState, same_origin};
 use crate::model::SitemapRow;
 use parse::{Item, Limits, SitemapError};
 
@@ -139,24 +139,18 @@ pub struct PageUrl {
 }
 
 /// Settings for the walk.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct WalkConfig {
     /// Stop after this many distinct pages.
     pub max_pages: Option<u64>,
     /// Per-sitemap limits.
     pub limits: Limits,
-    /// Our robots.txt user-agent token.
-    pub user_agent_token: String,
+    /// Set to `true` to stop the walk (Ctrl-C).
+    pub cancel: Option<tokio::sync::watch::Receiver<bool>>,
 }
 
-impl Default for WalkConfig {
-    fn default() -> Self {
-        Self {
-            max_pages: None,
-            limits: Limits::default(),
-            user_agent_token: "nonce-audit".to_owned(),
-        }
-    }
+fn cancelled(c: &Option<tokio::sync::watch::Receiver<bool>>) -> bool {
+    c.as_ref().is_some_and(|rx| *rx.borrow())
 }
 
 /// What the walk found, once it is over.
@@ -193,10 +187,13 @@ pub async fn walk(
         site: target.origin(),
         ..WalkSummary::default()
     };
+    if let Some(origin) = &summary.site {
+        fetcher.set_site(origin);
+    }
     let mut queue: VecDeque<Pending> = VecDeque::new();
     match target {
         Target::Site(site) => {
-            for p in discover(fetcher, site, config, &mut summary, &mut note).await? {
+            for p in discover(fetcher, site, &mut summary, &mut note).await? {
                 queue.push_back(p);
             }
         }
@@ -221,6 +218,9 @@ pub async fn walk(
                     url: name.clone(),
                     reason,
                 })?;
+            if let Some(origin) = &summary.site {
+                fetcher.set_site(origin);
+            }
             for loc in children {
                 queue.push_back(Pending {
                     url: loc,
@@ -279,64 +279,64 @@ fn read_file(path: &PathBuf, cap: usize) -> Result<Vec<u8>, DiscoverError> {
 async fn discover(
     fetcher: &Fetcher,
     site: &Url,
-    config: &WalkConfig,
     summary: &mut WalkSummary,
     note: &mut (impl FnMut(&str) + Send),
 ) -> Result<Vec<Pending>, DiscoverError> {
     let origin = origin_of(site).ok_or_else(|| DiscoverError::BadTarget(site.to_string()))?;
     let mut tried = Vec::new();
-    let mut reached = false;
-    let mut last_network_error = None;
-    if let Ok(robots_url) = origin.join("/robots.txt") {
-        match fetcher.document(&robots_url).await {
-            Ok(resp) => {
-                reached = true;
-                if resp.status == 200 {
-                    let robots = robots::parse_robots(&resp.body, &config.user_agent_token);
-                    let mut found = Vec::new();
-                    for s in &robots.sitemaps {
-                        match robots_url.join(s) {
-                            Ok(u) if same_origin(&u, &origin) => found.push(u),
-                            Ok(u) => summary.warnings.push(format!(
-                                "{robots_url}: Sitemap {u} is on another host; not followed"
-                            )),
-                            Err(e) => summary
-                                .warnings
-                                .push(format!("{robots_url}: unusable Sitemap line `{s}`: {e}")),
-                        }
-                    }
-                    if !found.is_empty() {
-                        note(&format!(
-                            "robots.txt lists {} sitemap(s): {}",
-                            found.len(),
-                            found.iter().map(Url::as_str).collect::<Vec<_>>().join(", ")
-                        ));
-                        return Ok(found
-                            .into_iter()
-                            .map(|url| Pending {
-                                url,
-                                via: "robots.txt",
-                                depth: 0,
-                                prefetched: None,
-                            })
-                            .collect());
-                    }
-                    tried.push("robots.txt has no Sitemap line".to_owned());
-                } else {
-                    tried.push(format!("robots.txt answered HTTP {}", resp.status));
+    let robots_url = origin
+        .join("/robots.txt")
+        .map_err(|_| DiscoverError::BadTarget(site.to_string()))?;
+    match fetcher.robots(&origin).await {
+        RobotsState::Rules(robots) => {
+            let mut found = Vec::new();
+            for s in &robots.sitemaps {
+                match robots_url.join(s) {
+                    Ok(u) if same_origin(&u, &origin) => found.push(u),
+                    Ok(u) => summary.warnings.push(format!(
+                        "{robots_url}: Sitemap {u} is on another host; not followed"
+                    )),
+                    Err(e) => summary
+                        .warnings
+                        .push(format!("{robots_url}: unusable Sitemap line `{s}`: {e}")),
                 }
             }
-            Err(e) => {
-                tried.push(format!("robots.txt: {e}"));
-                last_network_error = Some(e.to_string());
+            if !found.is_empty() {
+                note(&format!(
+                    "robots.txt lists {} sitemap(s): {}",
+                    found.len(),
+                    found.iter().map(Url::as_str).collect::<Vec<_>>().join(", ")
+                ));
+                return Ok(found
+                    .into_iter()
+                    .map(|url| Pending {
+                        url,
+                        via: "robots.txt",
+                        depth: 0,
+                        prefetched: None,
+                    })
+                    .collect());
             }
+            tried.push("robots.txt has no Sitemap line".to_owned());
+        }
+        RobotsState::Missing(status) => {
+            tried.push(format!("robots.txt answered HTTP {status}"));
+        }
+        RobotsState::Unreachable(why) => {
+            if !why.contains("HTTP") {
+                // No answer at all (after retries): the well-known paths would fail the same way.
+                return Err(DiscoverError::Unreachable {
+                    site: origin.to_string(),
+                    reason: why,
+                });
+            }
+            tried.push(why);
         }
     }
     for path in WELL_KNOWN {
         let Ok(url) = origin.join(path) else { continue };
         match fetcher.document(&url).await {
             Ok(resp) => {
-                reached = true;
                 if (200..300).contains(&resp.status) && looks_like_sitemap(&resp.body) {
                     note(&format!("found sitemap {} (well-known location)", resp.url));
                     return Ok(vec![Pending {
@@ -350,15 +350,8 @@ async fn discover(
             }
             Err(e) => {
                 tried.push(format!("{path}: {e}"));
-                last_network_error = Some(e.to_string());
             }
         }
-    }
-    if !reached {
-        return Err(DiscoverError::Unreachable {
-            site: origin.to_string(),
-            reason: last_network_error.unwrap_or_else(|| "no answer".to_owned()),
-        });
     }
     Err(DiscoverError::NoSitemap {
         site: origin.to_string(),
@@ -383,6 +376,7 @@ struct WalkState {
     limits: Limits,
     other_host: u64,
     closed: bool,
+    cancel: Option<tokio::sync::watch::Receiver<bool>>,
 }
 
 impl WalkState {
@@ -395,11 +389,13 @@ impl WalkState {
             limits: config.limits.clone(),
             other_host: 0,
             closed: false,
+            cancel: config.cancel.clone(),
         }
     }
 
     fn full(&self) -> bool {
         self.closed
+            || cancelled(&self.cancel)
             || self
                 .max_pages
                 .is_some_and(|m| self.seen_pages.len() as u64 >= m)
@@ -547,6 +543,7 @@ async fn read_one(
     let tx = state.tx.clone();
     let mut seen = std::mem::take(&mut state.seen_pages);
     let max_pages = state.max_pages;
+    let cancel = state.cancel.clone();
     let mut site = summary.site.clone();
     let result = tokio::task::spawn_blocking(move || {
         let mut children = Vec::new();
@@ -572,7 +569,7 @@ async fn read_one(
                     }
                     _ => {}
                 }
-                if max_pages.is_some_and(|m| seen.len() as u64 >= m) {
+                if max_pages.is_some_and(|m| seen.len() as u64 >= m) || cancelled(&cancel) {
                     return ControlFlow::Break(());
                 }
                 if !seen.insert(url_hash(&loc)) {

@@ -41,6 +41,10 @@ pub enum Shape {
     Status(u16),
     /// Raw HTML; `{{nonce}}` and `{{root}}` are replaced by the page's nonce and REST root.
     Template(String),
+    /// A 302 redirect to this URL.
+    Redirect(String),
+    /// Answers 503 with `Retry-After: 1` this many times, then like [`Shape::WpApiSettings`].
+    Flaky(u32),
 }
 
 /// One page of the simulated site.
@@ -112,6 +116,10 @@ pub struct SimConfig {
     pub per_sitemap: usize,
     /// The initial (frozen) Unix time of the simulated clock.
     pub now: i64,
+    /// Real time every page answer takes (slow origins, interruption tests).
+    pub page_delay: Duration,
+    /// Extra robots.txt lines (rules for tests of robots handling).
+    pub robots_extra: String,
 }
 
 impl Default for SimConfig {
@@ -125,6 +133,8 @@ impl Default for SimConfig {
             permalinks: Permalinks::Pretty,
             per_sitemap: 2_000,
             now: 1_779_000_000,
+            page_delay: Duration::ZERO,
+            robots_extra: String::new(),
         }
     }
 }
@@ -142,6 +152,8 @@ pub struct Logged {
     pub had_cookie: bool,
     /// The `User-Agent` request header.
     pub user_agent: Option<String>,
+    /// The `Authorization` request header (credentials must only reach the audited site).
+    pub authorization: Option<String>,
 }
 
 impl Logged {
@@ -156,6 +168,7 @@ struct State {
     clock: NonceClock,
     now: AtomicI64,
     cache: Mutex<HashMap<String, i64>>,
+    failures: Mutex<HashMap<String, u32>>,
     log: Mutex<Vec<Logged>>,
     base: String,
 }
@@ -188,6 +201,7 @@ impl SimSite {
             clock: NonceClock::new(config.nonce_life_s),
             now: AtomicI64::new(config.now),
             cache: Mutex::new(cache),
+            failures: Mutex::new(HashMap::new()),
             log: Mutex::new(Vec::new()),
             base: format!("http://{addr}"),
             config,
@@ -286,6 +300,7 @@ async fn handle(state: &State, req: Request<Incoming>) -> Resp {
         x_wp_nonce: header_str(&req, "x-wp-nonce").map(str::to_owned),
         had_cookie: req.headers().contains_key("cookie"),
         user_agent: header_str(&req, "user-agent").map(str::to_owned),
+        authorization: header_str(&req, "authorization").map(str::to_owned),
     };
     let is_rest = logged.is_rest();
     if let Ok(mut log) = state.log.lock() {
@@ -305,6 +320,9 @@ async fn handle(state: &State, req: Request<Incoming>) -> Resp {
     } else if let Some(body) = sitemap(state, req.uri().path(), param("sitemap"), param("paged")) {
         text(200, "application/xml; charset=UTF-8", body)
     } else {
+        if !state.config.page_delay.is_zero() {
+            tokio::time::sleep(state.config.page_delay).await;
+        }
         page(state, &path_and_query, now)
     };
     if let Ok(v) = httpdate::fmt_http_date(system_time(now)).parse() {
@@ -463,6 +481,27 @@ fn page(state: &State, path_and_query: &str, now: i64) -> Resp {
             "<!doctype html><title>Page not found</title><p>Nothing here.</p>".to_owned(),
         );
     };
+    if let Shape::Redirect(to) = &p.shape {
+        let mut r = text(302, "text/html", String::new());
+        set(&mut r, "location", to);
+        return r;
+    }
+    if let Shape::Flaky(times) = p.shape {
+        let Ok(mut failures) = state.failures.lock() else {
+            return text(500, "text/plain", "lock poisoned".to_owned());
+        };
+        let n = failures.entry(p.path.clone()).or_default();
+        if *n < times {
+            *n += 1;
+            let mut r = text(
+                503,
+                "text/html",
+                "<title>Service Unavailable</title>".to_owned(),
+            );
+            set(&mut r, "retry-after", "1");
+            return r;
+        }
+    }
     if let Shape::Status(code) = p.shape {
         return text(
             code,
@@ -524,14 +563,14 @@ fn render(shape: &Shape, root: &str, nonce: &str, path: &str) -> String {
         root.replace('&', "&#038;")
     );
     let body = match shape {
-        Shape::WpApiSettings => format!(
+        Shape::WpApiSettings | Shape::Flaky(_) => format!(
             "<script id='wp-api-request-js-extra'>\nvar wpApiSettings = {{\"root\":\"{}\",\"nonce\":\"{nonce}\",\"versionString\":\"wp\\/v2\\/\"}};\n</script>\n<script src='/wp-includes/js/api-request.min.js?ver=6.1.9' id='wp-api-request-js'></script>\n",
             json_escape_slashes(root)
         ),
         Shape::ApiFetch => format!(
             "<script id=\"wp-api-fetch-js-after\">\nwp.apiFetch.use( wp.apiFetch.createRootURLMiddleware( \"{root}\" ) );\nwp.apiFetch.nonceMiddleware = wp.apiFetch.createNonceMiddleware( \"{nonce}\" );\nwp.apiFetch.use( wp.apiFetch.nonceMiddleware );\nwp.apiFetch.use( wp.apiFetch.mediaUploadMiddleware );\n</script>\n"
         ),
-        Shape::NoNonce | Shape::Status(_) => String::new(),
+        Shape::NoNonce | Shape::Status(_) | Shape::Redirect(_) => String::new(),
         Shape::Template(t) => {
             return t.replace("{{nonce}}", nonce).replace("{{root}}", root);
         }
