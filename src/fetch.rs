@@ -410,7 +410,10 @@ impl Fetcher {
         Ok(())
     }
 
-    fn record(&self, url: &Url, failure: Option<String>, throttled: bool) {
+    /// Keeps the per-host failure count: 429 doubles the gap between requests (from 500 ms, up
+    /// to [`MAX_SLOWDOWN`]), other server errors add 200 ms (up to 10 s), a success resets both,
+    /// and [`HOST_STOP_AFTER`] failures in a row stop the host.
+    fn record(&self, url: &Url, failure: Option<String>, status: Option<u16>) {
         let Ok(mut hosts) = self.hosts.lock() else {
             return;
         };
@@ -422,10 +425,17 @@ impl Fetcher {
             }
             Some(why) => {
                 h.failures_in_a_row += 1;
-                if throttled {
-                    h.slowdown = (h.slowdown * 2)
-                        .max(Duration::from_millis(250))
-                        .min(MAX_SLOWDOWN);
+                match status {
+                    Some(429) => {
+                        h.slowdown = (h.slowdown * 2)
+                            .max(Duration::from_millis(500))
+                            .min(MAX_SLOWDOWN);
+                    }
+                    Some(_) => {
+                        h.slowdown =
+                            (h.slowdown + Duration::from_millis(200)).min(Duration::from_secs(10));
+                    }
+                    None => {}
                 }
                 if h.failures_in_a_row >= HOST_STOP_AFTER && h.stopped.is_none() {
                     h.stopped = Some(format!(
@@ -506,8 +516,7 @@ impl Fetcher {
             let last = attempt >= tries;
             match result {
                 Ok(f) if retryable_status(f.status) => {
-                    let throttled = matches!(f.status, 429 | 503);
-                    self.record(url, Some(format!("HTTP {}", f.status)), throttled);
+                    self.record(url, Some(format!("HTTP {}", f.status)), Some(f.status));
                     let asked = retry_after(&f);
                     if last || self.host_stopped(url).is_some() {
                         return Ok(f);
@@ -520,11 +529,11 @@ impl Fetcher {
                     tokio::time::sleep(wait).await;
                 }
                 Ok(f) => {
-                    self.record(url, None, false);
+                    self.record(url, None, None);
                     return Ok(f);
                 }
                 Err(e) if e.retryable() => {
-                    self.record(url, Some(e.to_string()), false);
+                    self.record(url, Some(e.to_string()), None);
                     if last || self.host_stopped(url).is_some() {
                         return Err(e);
                     }
