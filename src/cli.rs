@@ -32,6 +32,10 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+    /// Read options from this TOML file (default: ./nonce-audit.toml if present); flags on the
+    /// command line win.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
 }
 
 /// The subcommands.
@@ -63,6 +67,39 @@ pub enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) on standard output.
+    Man,
+}
+
+/// Whether `sub` has a long option named `long` (for the config file).
+pub fn has_option(sub: &str, long: &str) -> bool {
+    use clap::CommandFactory;
+    Cli::command()
+        .find_subcommand(sub)
+        .is_some_and(|c| c.get_arguments().any(|a| a.get_long() == Some(long)))
+}
+
+/// Whether any subcommand has a long option named `long`.
+pub fn any_has_option(long: &str) -> bool {
+    use clap::CommandFactory;
+    Cli::command()
+        .get_subcommands()
+        .any(|c| c.get_arguments().any(|a| a.get_long() == Some(long)))
+}
+
+/// Parses the arguments; an option given twice (config file, then command line) keeps the last.
+pub fn parse(args: Vec<std::ffi::OsString>) -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    let cmd = Cli::command()
+        .args_override_self(true)
+        .mut_subcommands(|c| c.args_override_self(true));
+    let matches = cmd.get_matches_from(args);
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
 }
 
 /// Options about the audit itself.

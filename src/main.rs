@@ -1,6 +1,7 @@
 //! The `nonce-audit` binary: parse the command line, run the audit, print, map to an exit code.
 
 mod cli;
+mod config;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -8,7 +9,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use clap::Parser;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use cli::{Cli, Command, OutputArgs, StdoutFormat, UiArgs};
@@ -18,7 +18,21 @@ use nonce_audit::model::{FailOn, Report};
 use nonce_audit::report::{Format, write_atomic};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let (args, notes) = match config::merge(
+        std::env::args_os().collect(),
+        cli::has_option,
+        cli::any_has_option,
+    ) {
+        Ok(merged) => merged,
+        Err(e) => {
+            eprintln!("nonce-audit: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    let cli = cli::parse(args);
+    for n in notes {
+        eprintln!("warning: {n}");
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -31,11 +45,20 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
+        Err(e) if broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("nonce-audit: {e:#}");
             ExitCode::from(2)
         }
     }
+}
+
+/// `nonce-audit man | head` closes the pipe early; that is not an error worth a message.
+fn broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn progress(ui: UiArgs) -> ProgressBar {
@@ -209,6 +232,20 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             if summary.pages == 0 {
                 bail!("the sitemaps list no page URL");
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "nonce-audit", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            let mut out = std::io::stdout().lock();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut out)
+                .context("cannot write the manual page")?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo { output } => {
