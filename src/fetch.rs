@@ -76,6 +76,9 @@ pub enum FetchError {
         /// The cap in bytes.
         limit: usize,
     },
+    /// The connection broke before an answer came (reset, closed early).
+    #[error("the connection failed: {0}")]
+    Broken(String),
     /// Anything else the HTTP client reported.
     #[error("{0}")]
     Http(String),
@@ -87,7 +90,10 @@ pub enum FetchError {
 impl FetchError {
     /// Whether trying again may help (network trouble, not a cap or a refusal).
     pub fn retryable(&self) -> bool {
-        matches!(self, FetchError::Timeout(_) | FetchError::Connect(_))
+        matches!(
+            self,
+            FetchError::Timeout(_) | FetchError::Connect(_) | FetchError::Broken(_)
+        )
     }
 }
 
@@ -97,6 +103,8 @@ impl FetchError {
             FetchError::Timeout(timeout)
         } else if e.is_connect() {
             FetchError::Connect(root_cause(e))
+        } else if e.is_request() {
+            FetchError::Broken(root_cause(e))
         } else {
             FetchError::Http(root_cause(e))
         }

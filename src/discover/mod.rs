@@ -5,8 +5,39 @@
 //! channel that the page fetchers drain, so pages are being audited while later sitemaps are
 //! still being read. Only a set of 64-bit URL hashes (for dedupe) grows with the site.
 
+/// Test input from `tests/fixtures/` (public fixtures, see their SOURCES.md), read at compile
+/// time so tests need no file system access.
+#[cfg(test)]
+macro_rules! fixture {
+    ($path:literal) => {
+        include_bytes!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/",
+            $path
+        ))
+    };
+}
+
+/// A file from `sample-sitemaps/`, read at compile time.
+#[cfg(test)]
+macro_rules! sample {
+    ($path:literal) => {
+        include_bytes!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/sample-sitemaps/",
+            $path
+        ))
+    };
+}
+
+pub mod bytes;
+pub mod lastmod;
 pub mod parse;
 pub mod robots;
+#[cfg(test)]
+mod samples;
+mod text;
+mod xml;
 
 use std::collections::{HashSet, VecDeque};
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -360,7 +391,7 @@ async fn discover(
 }
 
 fn looks_like_sitemap(body: &[u8]) -> bool {
-    let Ok(decoded) = parse::decode_body(body, 1024 * 1024) else {
+    let Ok(decoded) = bytes::decode_body(body, 1024 * 1024) else {
         return false;
     };
     let head = &decoded[..decoded.len().min(4096)];
@@ -530,7 +561,7 @@ async fn read_one(
         urls: 0,
         warnings: Vec::new(),
     };
-    let body = match parse::decode_body(raw, state.limits.max_bytes) {
+    let body = match bytes::decode_body(raw, state.limits.max_bytes) {
         Ok(b) => b.into_owned(),
         Err(e) => {
             row.warnings.push(e.to_string());
