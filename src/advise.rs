@@ -21,8 +21,8 @@ fn ttl_setting(layer: Option<&str>) -> TtlSetting {
     let spec = layer.and_then(crate::cache::spec);
     match spec {
         Some(s) => TtlSetting {
-            setting: s.ttl_setting,
-            slack_s: s.slack_s,
+            setting: s.ttl_setting.ui_path,
+            slack_s: i64::try_from(s.slack_s).unwrap_or(i64::MAX),
         },
         None => TtlSetting {
             setting: "the page cache's lifespan (TTL) for HTML pages",

@@ -1,131 +1,110 @@
-//! Which cache served a page and how old the copy is (interim version: Varnish and nginx only).
+//! Which cache layer served a page, how old its HTML (and so its nonces) is, and which setting
+//! changes that.
+//!
+//! [`fingerprint`] reads one anonymous response (headers and HTML) against one data table,
+//! [`LAYERS`], built from `shared/facts/cache-layers.md`. The advice engine looks rows up with
+//! [`spec`]. Nothing here fetches anything: the caller passes the response and, when it knows it,
+//! the site's UTC offset (from the REST index's `gmt_offset`, or a calibration fetch).
+//!
+//! ```
+//! use nonce_audit::cache::fingerprint;
+//! use http::{HeaderMap, HeaderValue};
+//!
+//! let mut headers = HeaderMap::new();
+//! headers.insert("age", HeaderValue::from_static("19"));
+//! headers.insert("via", HeaderValue::from_static("1.1 varnish (Varnish/7.1)"));
+//! headers.insert("x-varnish", HeaderValue::from_static("32770 3"));
+//! let info = fingerprint(&headers, "<html></html>", None, None);
+//! assert_eq!(info.layer, Some("varnish"));
+//! assert_eq!(info.age_s, Some(19));
+//! ```
+
+mod detect;
+mod headers;
+mod markers;
+mod stamp;
+pub mod table;
+
+#[cfg(test)]
+mod tests;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-/// One cache layer seen on a response.
+pub use detect::{
+    SOURCE_AGE_HEADER, SOURCE_LAST_MODIFIED, SOURCE_MARKER_GMT, SOURCE_MARKER_LOCAL,
+    SOURCE_MARKER_OFFSET, SOURCE_MARKER_SECONDS, SOURCE_MARKER_UNIX,
+};
+pub use headers::{AGE_CAP_S, MAX_VALUE_BYTES, MAX_VALUES_PER_NAME};
+pub use markers::{HEAD_CLOSE_SEARCH_BYTES, SCAN_BYTES};
+pub use table::{
+    AgeSource, BodyMarker, HeaderRule, LAYERS, LayerKind, LayerSpec, NO_KEY, Reading, Region,
+    Setting, Stamp, UNKNOWN, spec,
+};
+
+/// What one layer of the stack showed in the response, so reports can list every layer seen.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LayerObservation {
-    /// Layer id.
+    /// The layer's table id.
     pub layer: &'static str,
-    /// Hit or miss, when the layer says.
+    /// `Some(true)`: answered from its store (stale copies included); `Some(false)`: did not;
+    /// `None`: present but silent about it.
     pub hit: Option<bool>,
-    /// Age of the copy according to this layer.
+    /// Age of the HTML as this layer shows it, in seconds by the server's clock. Negative when a
+    /// marker is ahead of `Date` (clock skew, or a site-local time east of UTC read as UTC).
     pub age_s: Option<i64>,
-    /// What dated it.
+    /// Which signal gave `age_s` (one of the `SOURCE_*` labels).
     pub age_source: Option<&'static str>,
-    /// When the copy was generated.
+    /// When the HTML was generated (or stored), UTC.
     pub generated_at: Option<DateTime<Utc>>,
-    /// Whether the age is approximate.
+    /// True when `age_s` may be off by more than a second: an uncalibrated site-local time,
+    /// a minute-precision or ambiguous date.
     pub approximate: bool,
+    /// Header names and marker labels that revealed the layer, for the report.
+    pub evidence: Vec<&'static str>,
 }
 
-/// Everything known about the cache of one page.
+/// Everything the audit needs to know about the cache in front of one page.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CacheInfo {
-    /// Outermost layer that served a hit.
+    /// The outermost layer (CDN › host › proxy › server › plugin) that served a hit. When no
+    /// layer says hit, the outermost layer whose status is unknown (it may have served the copy);
+    /// `None` when every layer seen missed, or none was seen.
     pub layer: Option<&'static str>,
-    /// Whether that layer hit.
+    /// Whether `layer` served the page from cache; `Some(false)` when all layers seen missed.
     pub hit: Option<bool>,
-    /// Age of the HTML.
+    /// Age of the HTML: the largest of the body generation timestamp's age, `Age` (from a layer
+    /// that did not miss) and `Date − Last-Modified`.
     pub age_s: Option<i64>,
-    /// What dated it.
+    /// Which signal gave `age_s` (one of the `SOURCE_*` labels).
     pub age_source: Option<&'static str>,
-    /// When the HTML was generated.
+    /// When the HTML was generated, UTC, from the same signal as `age_s`.
     pub generated_at: Option<DateTime<Utc>>,
-    /// Whether the age is approximate.
+    /// True when a site-local marker could not be calibrated (read as UTC), or when the winning
+    /// signal has minute precision or an ambiguous date. Test the nonce rather than trust it.
     pub approximate: bool,
-    /// All layers, outer to inner.
+    /// Every layer seen, outer → inner.
     pub layers: Vec<LayerObservation>,
 }
 
-/// Detects layers from headers.
+/// Fingerprints the cache layers behind one anonymous response and dates its HTML.
+///
+/// `server_date` is the response's `Date` (the audited server's clock; read from `headers` when
+/// `None`). All ages use that clock, never the auditor's, so a skewed local clock cannot age a
+/// page. `site_utc_offset_s` is the site's UTC offset in seconds when known (calibrated); without
+/// it, site-local marker times (LiteSpeed, WP Super Cache, W3 Total Cache, WP Fastest Cache,
+/// Nginx Helper, Hummingbird) are read **as if the site ran on UTC** and the result is flagged
+/// `approximate`. Offsets beyond ±18 h are ignored.
+///
+/// Input is treated as hostile: header values are capped at [`MAX_VALUE_BYTES`] and decoded
+/// lossily, at most [`MAX_VALUES_PER_NAME`] values per name are read, and only three windows of
+/// [`SCAN_BYTES`] of the body are searched (start, end, and just before `</head>`). Never panics.
+#[must_use]
 pub fn fingerprint(
     headers: &http::HeaderMap,
-    _body: &str,
+    body: &str,
     server_date: Option<DateTime<Utc>>,
-    _site_utc_offset_s: Option<i32>,
+    site_utc_offset_s: Option<i32>,
 ) -> CacheInfo {
-    let h = |n: &str| {
-        headers
-            .get(n)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    let mut info = CacheInfo::default();
-    let age = h("age")
-        .and_then(|a| a.trim().parse::<i64>().ok())
-        .filter(|a| *a >= 0);
-    if h("x-varnish").is_some()
-        || h("via").is_some_and(|v| v.to_ascii_lowercase().contains("varnish"))
-    {
-        let hit = h("x-varnish").map(|v| v.split_whitespace().count() >= 2);
-        info.layers.push(LayerObservation {
-            layer: "varnish",
-            hit,
-            age_s: age,
-            age_source: age.map(|_| "age-header"),
-            generated_at: age
-                .zip(server_date)
-                .map(|(a, d)| d - chrono::Duration::seconds(a)),
-            approximate: false,
-        });
-    }
-    if let Some(v) = h("x-fastcgi-cache") {
-        info.layers.push(LayerObservation {
-            layer: "nginx-fastcgi",
-            hit: Some(v.eq_ignore_ascii_case("HIT")),
-            age_s: None,
-            age_source: None,
-            generated_at: None,
-            approximate: false,
-        });
-    }
-    if let Some(first) = info
-        .layers
-        .iter()
-        .find(|l| l.hit == Some(true))
-        .or(info.layers.first())
-    {
-        info.layer = Some(first.layer);
-        info.hit = first.hit;
-    }
-    if let Some(best) = info
-        .layers
-        .iter()
-        .filter(|l| l.age_s.is_some())
-        .max_by_key(|l| l.age_s)
-    {
-        info.age_s = best.age_s;
-        info.age_source = best.age_source;
-        info.generated_at = best.generated_at;
-    }
-    info
-}
-
-/// Interim: what the advice needs of a layer.
-#[derive(Debug)]
-pub struct LayerSpec {
-    /// The lifespan setting.
-    pub ttl_setting: &'static str,
-    /// Extra life beyond the TTL.
-    pub slack_s: i64,
-}
-
-static NGINX: LayerSpec = LayerSpec {
-    ttl_setting: "nginx: fastcgi_cache_valid 200 <time> (in the server's cache location)",
-    slack_s: 0,
-};
-static VARNISH: LayerSpec = LayerSpec {
-    ttl_setting: "Varnish VCL: set beresp.ttl in vcl_backend_response",
-    slack_s: 0,
-};
-
-/// Interim lookup.
-pub fn spec(id: &str) -> Option<&'static LayerSpec> {
-    match id {
-        "nginx-fastcgi" => Some(&NGINX),
-        "varnish" => Some(&VARNISH),
-        _ => None,
-    }
+    detect::run(headers, body, server_date, site_utc_offset_s)
 }
