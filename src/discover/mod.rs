@@ -417,7 +417,7 @@ impl WalkState {
             seen_sitemaps: HashSet::new(),
             tx,
             max_pages: config.max_pages,
-            limits: config.limits.clone(),
+            limits: config.limits,
             other_host: 0,
             closed: false,
             cancel: config.cancel.clone(),
@@ -570,7 +570,7 @@ async fn read_one(
         }
     };
     let base = base.clone();
-    let limits = state.limits.clone();
+    let limits = state.limits;
     let tx = state.tx.clone();
     let mut seen = std::mem::take(&mut state.seen_pages);
     let max_pages = state.max_pages;
