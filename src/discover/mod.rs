@@ -507,7 +507,7 @@ async fn walk_queue(
             Ok(c) => c,
             Err(reason) => {
                 if let Some(row) = summary.sitemaps.last_mut() {
-                    if row.url == final_url {
+                    if row.url == final_url && !reason.is_empty() {
                         row.warnings.push(format!("HTTP {status}: {reason}"));
                     }
                 }
@@ -566,7 +566,8 @@ async fn read_one(
         Err(e) => {
             row.warnings.push(e.to_string());
             summary.sitemaps.push(row);
-            return Err("unreadable".to_owned());
+            // Already said in the row.
+            return Err(String::new());
         }
     };
     let base = base.clone();
