@@ -44,8 +44,10 @@ pub enum Command {
     /// Audit a site: sitemap → cached page → nonce → live REST verdict.
     #[command(after_help = EXAMPLES)]
     Audit {
-        /// A site URL (sitemaps are discovered), a sitemap URL, or a local sitemap file.
-        target: String,
+        /// A site URL (sitemaps are discovered), a sitemap URL, a local sitemap file, or `-` for
+        /// a list of page URLs on standard input.
+        #[arg(required_unless_present = "urls")]
+        target: Option<String>,
         #[command(flatten)]
         audit: AuditArgs,
         #[command(flatten)]
@@ -55,8 +57,10 @@ pub enum Command {
     },
     /// Print the page URLs an audit would visit, one per line, fetching no page.
     Sitemap {
-        /// A site URL (sitemaps are discovered), a sitemap URL, or a local sitemap file.
-        target: String,
+        /// A site URL (sitemaps are discovered), a sitemap URL, a local sitemap file, or `-` for
+        /// a list of page URLs on standard input.
+        #[arg(required_unless_present = "urls")]
+        target: Option<String>,
         #[command(flatten)]
         net: NetArgs,
         #[command(flatten)]
@@ -125,6 +129,28 @@ pub struct NetArgs {
     /// Audit at most this many pages (in sitemap order).
     #[arg(long)]
     pub max_pages: Option<u64>,
+    /// Audit an evenly spread, deterministic sample of N pages (quick checks of big sites).
+    #[arg(long, value_name = "N")]
+    pub sample: Option<u64>,
+    /// Only pages whose URL path matches this glob, e.g. '/blog/**' (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Leave out pages whose URL path matches this glob, e.g. '/cart/*' (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Also keep page URLs on this host (sitemaps listing another domain; repeatable).
+    #[arg(long, value_name = "HOST")]
+    pub allow_host: Vec<String>,
+    /// Read page URLs from this file (one per line) instead of sitemaps; TARGET `-` reads them
+    /// from standard input.
+    #[arg(long, value_name = "FILE")]
+    pub urls: Option<PathBuf>,
+    /// Most entries read from one sitemap file (the sitemaps.org limit is 50,000).
+    #[arg(long, default_value_t = 50_000, value_name = "N")]
+    pub max_sitemap_entries: u64,
+    /// Largest sitemap read, uncompressed, in bytes (the sitemaps.org limit is 50 MB).
+    #[arg(long, default_value_t = 52_428_800, value_name = "BYTES")]
+    pub max_sitemap_bytes: usize,
     /// The User-Agent header (some caches keep separate copies per agent).
     #[arg(long, default_value = DEFAULT_USER_AGENT)]
     pub user_agent: String,
@@ -227,6 +253,18 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         .map_err(|e| format!("`{s}` is not a duration like 24h or 20s: {e}"))
 }
 
+/// The target from TARGET or `--urls`.
+pub fn target(target: Option<&str>, net: &NetArgs) -> Result<Target, String> {
+    match (&net.urls, target) {
+        (Some(file), None) => Ok(Target::UrlList(Some(file.clone()))),
+        (Some(_), Some(_)) => Err("give either TARGET or --urls, not both".to_owned()),
+        (None, Some(t)) => Target::parse(t).map_err(|e| e.to_string()),
+        (None, None) => {
+            Err("give a TARGET (site URL, sitemap URL or file) or --urls FILE".to_owned())
+        }
+    }
+}
+
 /// The library config for `target` with these options.
 pub fn config(
     target: Target,
@@ -244,6 +282,15 @@ pub fn config(
     c.fetch.timeout = net.timeout;
     c.fetch.user_agent = net.user_agent.clone();
     c.walk.max_pages = net.max_pages;
+    c.walk.selection = nonce_audit::discover::Selection::new(
+        &net.include,
+        &net.exclude,
+        net.allow_host.clone(),
+        net.sample,
+    )?;
+    c.walk.limits.max_entries = net.max_sitemap_entries;
+    c.walk.limits.max_bytes = net.max_sitemap_bytes;
+    c.fetch.max_sitemap_bytes = net.max_sitemap_bytes;
     c.fetch.max_tries = net.max_tries;
     c.fetch.insecure = net.insecure;
     c.fetch.ignore_robots = net.ignore_robots;
@@ -285,6 +332,13 @@ impl Default for NetArgs {
             rate: 8.0,
             timeout: DEFAULT_TIMEOUT,
             max_pages: None,
+            sample: None,
+            include: Vec::new(),
+            exclude: Vec::new(),
+            allow_host: Vec::new(),
+            urls: None,
+            max_sitemap_entries: 50_000,
+            max_sitemap_bytes: 52_428_800,
             user_agent: DEFAULT_USER_AGENT.to_owned(),
             max_tries: DEFAULT_MAX_TRIES,
             headers: Vec::new(),

@@ -194,7 +194,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             output,
         } => {
             check_outputs(&output)?;
-            let target = Target::parse(&target)?;
+            let target = cli::target(target.as_deref(), &net).map_err(anyhow::Error::msg)?;
             let mut config =
                 cli::config(target, &net, Some(&audit_args)).map_err(anyhow::Error::msg)?;
             if config.fetch.insecure {
@@ -207,7 +207,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             emit(&report?, &output)
         }
         Command::Sitemap { target, net, ui } => {
-            let target = Target::parse(&target)?;
+            let target = cli::target(target.as_deref(), &net).map_err(anyhow::Error::msg)?;
             let config = cli::config(target, &net, None).map_err(anyhow::Error::msg)?;
             let pb = ProgressBar::hidden();
             let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());

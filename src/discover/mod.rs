@@ -43,6 +43,7 @@ use std::collections::{HashSet, VecDeque};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::ops::ControlFlow;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use thiserror::Error;
 use tokio::sync::mpsc;
@@ -75,6 +76,8 @@ pub enum Target {
     Sitemap(Url),
     /// A sitemap file on disk.
     File(PathBuf),
+    /// A plain list of page URLs, one per line: a file, or standard input when `None`.
+    UrlList(Option<PathBuf>),
 }
 
 /// Why the audit could not find anything to audit.
@@ -112,16 +115,21 @@ pub enum DiscoverError {
 }
 
 impl Target {
-    /// Interprets a command-line target: an http(s) URL whose path looks like a sitemap
-    /// (`.xml`, `.xml.gz`, `.txt`, or a `sitemap` query) is a sitemap, any other URL a site, and
-    /// anything else a local file.
+    /// Interprets a command-line target: `-` is a URL list on standard input, an http(s) URL
+    /// whose path looks like a sitemap (`.xml`, `.xml.gz`, `.txt`, or a `sitemap` query) is a
+    /// sitemap, any other URL a site, and anything else a local file.
     pub fn parse(s: &str) -> Result<Self, DiscoverError> {
+        if s == "-" {
+            return Ok(Target::UrlList(None));
+        }
         if let Ok(url) = Url::parse(s) {
             if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() {
                 let path = url.path().to_ascii_lowercase();
-                let sitemap_like = path.ends_with(".xml")
-                    || path.ends_with(".xml.gz")
+                let sitemap_like = [".xml", ".gz", ".rss", ".atom"]
+                    .iter()
+                    .any(|ext| path.ends_with(ext))
                     || path.ends_with(".txt") && !path.ends_with("robots.txt")
+                    || path.ends_with("/feed/")
                     || url.query_pairs().any(|(k, _)| k == "sitemap");
                 return Ok(if sitemap_like {
                     Target::Sitemap(url)
@@ -142,7 +150,7 @@ impl Target {
     pub fn origin(&self) -> Option<Url> {
         match self {
             Target::Site(u) | Target::Sitemap(u) => origin_of(u),
-            Target::File(_) => None,
+            Target::File(_) | Target::UrlList(_) => None,
         }
     }
 }
@@ -169,9 +177,93 @@ pub struct PageUrl {
     pub lastmod: Option<String>,
 }
 
+/// Which page URLs the audit keeps: `--include` / `--exclude` globs on the URL path,
+/// `--allow-host`, `--sample`.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    include: Option<globset::GlobSet>,
+    exclude: Option<globset::GlobSet>,
+    /// Hosts besides the audited site's whose page URLs are kept.
+    pub allow_hosts: Vec<String>,
+    /// Audit an evenly spread, deterministic sample of this many pages.
+    pub sample: Option<u64>,
+}
+
+fn globs(patterns: &[String]) -> Result<Option<globset::GlobSet>, String> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    let mut b = globset::GlobSetBuilder::new();
+    for p in patterns {
+        let glob = globset::GlobBuilder::new(p)
+            .literal_separator(false)
+            .build()
+            .map_err(|e| format!("bad glob `{p}`: {e}"))?;
+        b.add(glob);
+    }
+    b.build().map(Some).map_err(|e| e.to_string())
+}
+
+impl Selection {
+    /// Builds a selection from command-line patterns (globs on the URL path, e.g. `/blog/**`).
+    pub fn new(
+        include: &[String],
+        exclude: &[String],
+        allow_hosts: Vec<String>,
+        sample: Option<u64>,
+    ) -> Result<Self, String> {
+        Ok(Self {
+            include: globs(include)?,
+            exclude: globs(exclude)?,
+            allow_hosts: allow_hosts
+                .into_iter()
+                .map(|h| h.to_ascii_lowercase())
+                .collect(),
+            sample,
+        })
+    }
+
+    /// Whether a page URL passes `--include` / `--exclude`.
+    pub fn keeps(&self, url: &Url) -> bool {
+        let path = url.path();
+        self.include.as_ref().is_none_or(|g| g.is_match(path))
+            && !self.exclude.as_ref().is_some_and(|g| g.is_match(path))
+    }
+
+    fn host_allowed(&self, url: &Url) -> bool {
+        url.host_str().is_some_and(|h| {
+            self.allow_hosts
+                .iter()
+                .any(|a| a == &h.to_ascii_lowercase())
+        })
+    }
+}
+
+/// Picks `n` URLs evenly spread over `pages` (in sitemap order), deterministically, and numbers
+/// them again from 0.
+pub fn sample_evenly(pages: Vec<PageUrl>, n: u64) -> Vec<PageUrl> {
+    let len = pages.len() as u64;
+    if n >= len {
+        return pages;
+    }
+    let picks: std::collections::BTreeSet<u64> = (0..n).map(|i| i * len / n).collect();
+    pages
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| picks.contains(&(*i as u64)))
+        .enumerate()
+        .map(|(seq, (_, mut p))| {
+            p.seq = seq as u64;
+            p
+        })
+        .collect()
+}
+
 /// Settings for the walk.
 #[derive(Debug, Clone, Default)]
 pub struct WalkConfig {
+    /// Which page URLs to keep.
+    pub selection: Selection,
     /// Stop after this many distinct pages.
     pub max_pages: Option<u64>,
     /// Per-sitemap limits.
@@ -227,6 +319,15 @@ pub async fn walk(
             for p in discover(fetcher, site, &mut summary, &mut note).await? {
                 queue.push_back(p);
             }
+        }
+        Target::UrlList(source) => {
+            let mut state = WalkState::new(config, tx);
+            read_url_list(source.clone(), &mut state, &mut summary).await?;
+            if let Some(origin) = &summary.site {
+                fetcher.set_site(origin);
+            }
+            finish(&mut state, &mut summary, &mut note);
+            return Ok(summary);
         }
         Target::Sitemap(url) => queue.push_back(Pending {
             url: url.clone(),
@@ -406,8 +507,10 @@ struct WalkState {
     max_pages: Option<u64>,
     limits: Limits,
     other_host: u64,
+    filtered: u64,
     closed: bool,
     cancel: Option<tokio::sync::watch::Receiver<bool>>,
+    selection: Arc<Selection>,
 }
 
 impl WalkState {
@@ -419,8 +522,10 @@ impl WalkState {
             max_pages: config.max_pages,
             limits: config.limits,
             other_host: 0,
+            filtered: 0,
             closed: false,
             cancel: config.cancel.clone(),
+            selection: Arc::new(config.selection.clone()),
         }
     }
 
@@ -431,6 +536,153 @@ impl WalkState {
                 .max_pages
                 .is_some_and(|m| self.seen_pages.len() as u64 >= m)
     }
+}
+
+/// The admission rules for page URLs, moved into the blocking parser thread and back.
+struct Gate {
+    seen: HashSet<u64>,
+    site: Option<Url>,
+    selection: Arc<Selection>,
+    max_pages: Option<u64>,
+    cancel: Option<tokio::sync::watch::Receiver<bool>>,
+    tx: mpsc::Sender<PageUrl>,
+    urls: u64,
+    other_host: u64,
+    filtered: u64,
+    closed: bool,
+}
+
+impl Gate {
+    /// Keeps or drops one page URL, and sends it on when kept.
+    fn admit(&mut self, mut loc: Url, lastmod: Option<String>) -> ControlFlow<()> {
+        loc.set_fragment(None);
+        if !matches!(loc.scheme(), "http" | "https") {
+            return ControlFlow::Continue(());
+        }
+        match (&self.site, origin_of(&loc)) {
+            (None, Some(o)) => self.site = Some(o),
+            (Some(s), _) if !same_origin(s, &loc) && !self.selection.host_allowed(&loc) => {
+                self.other_host += 1;
+                return ControlFlow::Continue(());
+            }
+            _ => {}
+        }
+        if !self.selection.keeps(&loc) {
+            self.filtered += 1;
+            return ControlFlow::Continue(());
+        }
+        if self.max_pages.is_some_and(|m| self.seen.len() as u64 >= m) || cancelled(&self.cancel) {
+            return ControlFlow::Break(());
+        }
+        if !self.seen.insert(url_hash(&loc)) {
+            return ControlFlow::Continue(());
+        }
+        self.urls += 1;
+        let page = PageUrl {
+            seq: self.seen.len() as u64 - 1,
+            url: loc,
+            lastmod,
+        };
+        if self.tx.blocking_send(page).is_err() {
+            self.closed = true;
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+impl WalkState {
+    fn gate(&mut self, site: Option<Url>) -> Gate {
+        Gate {
+            seen: std::mem::take(&mut self.seen_pages),
+            site,
+            selection: Arc::clone(&self.selection),
+            max_pages: self.max_pages,
+            cancel: self.cancel.clone(),
+            tx: self.tx.clone(),
+            urls: 0,
+            other_host: 0,
+            filtered: 0,
+            closed: false,
+        }
+    }
+
+    /// Takes the gate's counters back; returns the site it settled on.
+    fn take_back(&mut self, gate: Gate) -> Option<Url> {
+        self.seen_pages = gate.seen;
+        self.other_host += gate.other_host;
+        self.filtered += gate.filtered;
+        self.closed |= gate.closed;
+        gate.site
+    }
+}
+
+/// Reads a plain URL list (one per line; blank lines and `#` comments skipped), streaming each
+/// URL through the same admission rules as sitemap entries.
+async fn read_url_list(
+    source: Option<PathBuf>,
+    state: &mut WalkState,
+    summary: &mut WalkSummary,
+) -> Result<(), DiscoverError> {
+    use std::io::BufRead;
+    let name = source
+        .as_ref()
+        .map_or_else(|| "standard input".to_owned(), |p| p.display().to_string());
+    let reader: Box<dyn BufRead + Send> = match &source {
+        Some(p) => Box::new(std::io::BufReader::new(std::fs::File::open(p).map_err(
+            |e| DiscoverError::Sitemap {
+                url: name.clone(),
+                reason: e.to_string(),
+            },
+        )?)),
+        None => Box::new(std::io::BufReader::new(std::io::stdin())),
+    };
+    let mut gate = state.gate(summary.site.clone());
+    let result = tokio::task::spawn_blocking(move || {
+        let mut bad = 0u64;
+        let mut first_bad = None;
+        for line in reader.split(b'\n') {
+            let Ok(line) = line else { break };
+            let text = String::from_utf8_lossy(&line);
+            let text = text.trim();
+            if text.is_empty() || text.starts_with('#') {
+                continue;
+            }
+            match Url::parse(text) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") => {
+                    if gate.admit(u, None).is_break() {
+                        break;
+                    }
+                }
+                _ => {
+                    bad += 1;
+                    first_bad.get_or_insert_with(|| crate::util::shorten(text, 80));
+                }
+            }
+        }
+        (gate, bad, first_bad)
+    })
+    .await;
+    let Ok((gate, bad, first_bad)) = result else {
+        return Err(DiscoverError::Sitemap {
+            url: name,
+            reason: "the URL list reader stopped unexpectedly".to_owned(),
+        });
+    };
+    let mut row = SitemapRow {
+        url: name,
+        found_via: "url-list".to_owned(),
+        urls: gate.urls,
+        warnings: Vec::new(),
+    };
+    if let Some(first) = first_bad {
+        row.warnings.push(format!(
+            "{bad} line(s) skipped: not an http(s) URL (first: `{first}`)"
+        ));
+    }
+    summary.site = state.take_back(gate);
+    summary.sitemaps.push(row);
+    Ok(())
 }
 
 fn url_hash(u: &Url) -> u64 {
@@ -536,14 +788,24 @@ async fn walk_queue(
             });
         }
     }
+    finish(&mut state, &mut summary, note);
+    Ok(summary)
+}
+
+fn finish(state: &mut WalkState, summary: &mut WalkSummary, note: &mut (impl FnMut(&str) + Send)) {
     if state.other_host > 0 {
         summary.warnings.push(format!(
-            "skipped {} page URL(s) on another host than the audited site",
+            "skipped {} page URL(s) on another host than the audited site (--allow-host HOST keeps them)",
             state.other_host
         ));
     }
+    if state.filtered > 0 {
+        note(&format!(
+            "{} page URL(s) left out by --include/--exclude",
+            state.filtered
+        ));
+    }
     summary.pages = state.seen_pages.len() as u64;
-    Ok(summary)
 }
 
 /// Parses one sitemap body, streams its pages, and returns its child sitemaps.
@@ -572,67 +834,27 @@ async fn read_one(
     };
     let base = base.clone();
     let limits = state.limits;
-    let tx = state.tx.clone();
-    let mut seen = std::mem::take(&mut state.seen_pages);
-    let max_pages = state.max_pages;
-    let cancel = state.cancel.clone();
-    let mut site = summary.site.clone();
+    let mut gate = state.gate(summary.site.clone());
     let result = tokio::task::spawn_blocking(move || {
         let mut children = Vec::new();
-        let mut urls = 0u64;
-        let mut other_host = 0u64;
-        let mut closed = false;
         let outcome = parse::parse(&body, &base, &limits, |item| match item {
             Item::Sitemap { loc, .. } => {
                 children.push(loc);
                 ControlFlow::Continue(())
             }
-            Item::Page { mut loc, lastmod } => {
-                loc.set_fragment(None);
-                if !matches!(loc.scheme(), "http" | "https") {
-                    return ControlFlow::Continue(());
-                }
-                let origin = origin_of(&loc);
-                match (&site, origin) {
-                    (None, Some(o)) => site = Some(o),
-                    (Some(s), _) if !same_origin(s, &loc) => {
-                        other_host += 1;
-                        return ControlFlow::Continue(());
-                    }
-                    _ => {}
-                }
-                if max_pages.is_some_and(|m| seen.len() as u64 >= m) || cancelled(&cancel) {
-                    return ControlFlow::Break(());
-                }
-                if !seen.insert(url_hash(&loc)) {
-                    return ControlFlow::Continue(());
-                }
-                urls += 1;
-                let page = PageUrl {
-                    seq: seen.len() as u64 - 1,
-                    url: loc,
-                    lastmod: lastmod.map(|l| l.to_string()),
-                };
-                if tx.blocking_send(page).is_err() {
-                    closed = true;
-                    return ControlFlow::Break(());
-                }
-                ControlFlow::Continue(())
-            }
+            Item::Page { loc, lastmod } => gate.admit(loc, lastmod.map(|l| l.to_string())),
         });
-        (outcome, children, urls, other_host, closed, seen, site)
+        (outcome, children, gate)
     })
     .await;
-    let Ok((outcome, children, urls, other_host, closed, seen, site)) = result else {
+    let Ok((outcome, children, gate)) = result else {
         row.warnings
             .push("the sitemap parser stopped unexpectedly".to_owned());
         summary.sitemaps.push(row);
         return Err("parser task failed".to_owned());
     };
-    state.seen_pages = seen;
-    state.other_host += other_host;
-    state.closed |= closed;
-    summary.site = site;
+    let urls = gate.urls;
+    summary.site = state.take_back(gate);
     row.urls = urls;
     let outcome = match outcome {
         Ok(o) => o,
