@@ -566,7 +566,13 @@ impl Fetcher {
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let final_url = resp.url().clone();
-        let mut body = BytesMut::new();
+        // Size the buffer once when the length is announced (never beyond the cap), instead of
+        // letting it double past what the body needs.
+        let announced = resp
+            .content_length()
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(0);
+        let mut body = BytesMut::with_capacity(announced.min(cap));
         loop {
             match resp.chunk().await {
                 Ok(Some(chunk)) => {

@@ -344,12 +344,19 @@ pub async fn walk(
                 .or_else(|| Url::parse("file:///sitemap.xml").ok())
                 .ok_or_else(|| DiscoverError::BadTarget(name.clone()))?;
             let mut state = WalkState::new(config, tx.clone());
-            let children = read_one(&body, &base, &name, "file", &mut state, &mut summary)
-                .await
-                .map_err(|reason| DiscoverError::Sitemap {
-                    url: name.clone(),
-                    reason,
-                })?;
+            let children = read_one(
+                ::bytes::Bytes::from(body),
+                &base,
+                &name,
+                "file",
+                &mut state,
+                &mut summary,
+            )
+            .await
+            .map_err(|reason| DiscoverError::Sitemap {
+                url: name.clone(),
+                reason,
+            })?;
             if let Some(origin) = &summary.site {
                 fetcher.set_site(origin);
             }
@@ -501,7 +508,7 @@ fn looks_like_sitemap(body: &[u8]) -> bool {
 }
 
 struct WalkState {
-    seen_pages: HashSet<u64>,
+    seen_pages: SeenSet,
     seen_sitemaps: HashSet<String>,
     tx: mpsc::Sender<PageUrl>,
     max_pages: Option<u64>,
@@ -516,7 +523,7 @@ struct WalkState {
 impl WalkState {
     fn new(config: &WalkConfig, tx: mpsc::Sender<PageUrl>) -> Self {
         Self {
-            seen_pages: HashSet::new(),
+            seen_pages: SeenSet::default(),
             seen_sitemaps: HashSet::new(),
             tx,
             max_pages: config.max_pages,
@@ -538,9 +545,46 @@ impl WalkState {
     }
 }
 
+/// The page URLs already sent on, as 64-bit hashes: a sorted vector plus a small hash set of
+/// recent ones merged into it in batches. About 8 bytes per URL (a hash set would take 18 to
+/// 28 at a million, counting its spare capacity and the copy made when it grows).
+#[derive(Debug, Default)]
+pub struct SeenSet {
+    sorted: Vec<u64>,
+    recent: HashSet<u64>,
+}
+
+impl SeenSet {
+    const BATCH: usize = 1 << 16;
+
+    /// Adds a hash; false when it was already there.
+    pub fn insert(&mut self, h: u64) -> bool {
+        if self.sorted.binary_search(&h).is_ok() || !self.recent.insert(h) {
+            return false;
+        }
+        if self.recent.len() >= Self::BATCH {
+            self.sorted.reserve_exact(self.recent.len());
+            self.sorted.extend(self.recent.drain());
+            // Two sorted runs after the first batch: the stable sort merges them in linear time.
+            self.sorted.sort();
+        }
+        true
+    }
+
+    /// How many distinct hashes are in the set.
+    pub fn len(&self) -> usize {
+        self.sorted.len() + self.recent.len()
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// The admission rules for page URLs, moved into the blocking parser thread and back.
 struct Gate {
-    seen: HashSet<u64>,
+    seen: SeenSet,
     site: Option<Url>,
     selection: Arc<Selection>,
     max_pages: Option<u64>,
@@ -747,7 +791,7 @@ async fn walk_queue(
         let status = resp.status;
         let base = resp.url.clone();
         let children = match read_one(
-            &resp.body,
+            resp.body,
             &base,
             &final_url,
             p.via,
@@ -810,7 +854,7 @@ fn finish(state: &mut WalkState, summary: &mut WalkSummary, note: &mut (impl FnM
 
 /// Parses one sitemap body, streams its pages, and returns its child sitemaps.
 async fn read_one(
-    raw: &[u8],
+    raw: ::bytes::Bytes,
     base: &Url,
     name: &str,
     via: &str,
@@ -823,20 +867,16 @@ async fn read_one(
         urls: 0,
         warnings: Vec::new(),
     };
-    let body = match bytes::decode_body(raw, state.limits.max_bytes) {
-        Ok(b) => b.into_owned(),
-        Err(e) => {
-            row.warnings.push(e.to_string());
-            summary.sitemaps.push(row);
-            // Already said in the row.
-            return Err(String::new());
-        }
-    };
     let base = base.clone();
     let limits = state.limits;
     let mut gate = state.gate(summary.site.clone());
+    // The body moves into the parser thread; it is decoded there (gzip) without another copy.
     let result = tokio::task::spawn_blocking(move || {
         let mut children = Vec::new();
+        let body = match bytes::decode_body(&raw, limits.max_bytes) {
+            Ok(b) => b,
+            Err(e) => return (Err(Err(e)), children, gate),
+        };
         let outcome = parse::parse(&body, &base, &limits, |item| match item {
             Item::Sitemap { loc, .. } => {
                 children.push(loc);
@@ -844,7 +884,7 @@ async fn read_one(
             }
             Item::Page { loc, lastmod } => gate.admit(loc, lastmod.map(|l| l.to_string())),
         });
-        (outcome, children, gate)
+        (outcome.map_err(Ok), children, gate)
     })
     .await;
     let Ok((outcome, children, gate)) = result else {
@@ -858,10 +898,16 @@ async fn read_one(
     row.urls = urls;
     let outcome = match outcome {
         Ok(o) => o,
-        Err(e) => {
+        Err(Ok(e)) => {
             let reason = describe_sitemap_error(&e);
             summary.sitemaps.push(row);
             return Err(reason);
+        }
+        Err(Err(e)) => {
+            row.warnings.push(e.to_string());
+            summary.sitemaps.push(row);
+            // Already said in the row.
+            return Err(String::new());
         }
     };
     row.warnings.extend(outcome.warnings);
@@ -919,6 +965,21 @@ mod tests {
         ));
         assert!(Target::parse("ftp://example.com/").is_err());
         assert!(Target::parse("/no/such/file.xml").is_err());
+    }
+
+    #[test]
+    fn seen_set_dedupes_across_batches() {
+        let mut s = SeenSet::default();
+        let n = SeenSet::BATCH as u64 * 3 + 17;
+        for i in 0..n {
+            assert!(s.insert(i.wrapping_mul(0x9E37_79B9_7F4A_7C15)), "{i}");
+        }
+        assert_eq!(s.len() as u64, n);
+        for i in (0..n).step_by(997) {
+            assert!(!s.insert(i.wrapping_mul(0x9E37_79B9_7F4A_7C15)), "{i}");
+        }
+        assert_eq!(s.len() as u64, n);
+        assert!(!s.is_empty());
     }
 
     #[test]
