@@ -1,0 +1,294 @@
+//! Walks one HTML page: hands every script body (whatever its `type`, optimiser-retyped ones
+//! included, except `application/ld+json`) to the script scanner, unwraps base64/percent `data:`
+//! script URIs, reads `<link rel="https://api.w.org/">`, hidden inputs, nonce-bearing attributes
+//! and `_wpnonce` links.
+//!
+//! It exists to keep the page-level rules of facts §6.5 in one place: which parts of the markup
+//! can hold a nonce, and which cannot (text, comments, CSP `nonce=` attributes). The walk is a
+//! `memchr` hop from `<` to `<`; only `<script>`, `<link>` and `<input>` tags are parsed on the
+//! way, and a second `memmem` pass for `nonce` outside scripts finds the rare attribute-borne
+//! nonces on other tags.
+
+use super::classify::{Candidate, classify};
+use super::collect::Collector;
+use super::decode;
+use super::html::{Tag, eq_ci, find_end_tag, name_boundary, parse_tag, starts_with_ci};
+use super::patterns::NoncePattern;
+use super::root;
+use super::scan::{self, MAX_DECODED_SCRIPT, Origin, Script, is_nonce};
+use memchr::memmem;
+
+/// Bytes of markup before an `<input>` searched for a row's container hint (its form's class).
+const INPUT_CONTEXT: usize = 4096;
+/// How far back from a `nonce` hit the enclosing tag's `<` may be.
+const TAG_LOOKBACK: usize = 16 * 1024;
+/// Raw-text elements whose content is never markup.
+const RAW_TEXT: &[&[u8]] = &[b"style", b"textarea", b"title", b"xmp", b"plaintext"];
+
+/// Scans a whole page into `out`.
+pub(crate) fn scan_page(html: &[u8], out: &mut Collector<'_>) {
+    // Parts of the page the attribute pass must not look into: comments, script elements (their
+    // start tags carry CSP `nonce=`), raw-text elements. Sorted by construction.
+    let mut skip: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    while let Some(off) = memchr::memchr(b'<', &html[i..]) {
+        let lt = i + off;
+        let rest = &html[lt + 1..];
+        if rest.starts_with(b"!--") {
+            let end = memmem::find(&html[lt + 4..], b"-->").map_or(html.len(), |o| lt + 4 + o + 3);
+            skip.push((lt, end));
+            i = end;
+            continue;
+        }
+        if starts_with_ci(rest, b"script") && name_boundary(html, lt + 7) {
+            let Some(tag) = parse_tag(html, lt) else {
+                i = lt + 1;
+                continue;
+            };
+            if !tag.closed {
+                skip.push((lt, html.len()));
+                break;
+            }
+            let (body_end, next) =
+                find_end_tag(html, tag.end, b"script").unwrap_or((html.len(), html.len()));
+            skip.push((lt, next));
+            script_element(html, &tag, lt, body_end, out);
+            i = next;
+            continue;
+        }
+        if let Some(name) = RAW_TEXT
+            .iter()
+            .find(|n| starts_with_ci(rest, n) && name_boundary(html, lt + 1 + n.len()))
+        {
+            let start = parse_tag(html, lt).map_or(html.len(), |t| t.end);
+            let next = find_end_tag(html, start, name).map_or(html.len(), |(_, e)| e);
+            skip.push((lt, next));
+            i = next;
+            continue;
+        }
+        if starts_with_ci(rest, b"link") && name_boundary(html, lt + 5) {
+            if let Some(tag) = parse_tag(html, lt) {
+                if let Some(url) = root::from_link_tag(&tag, out.page_url) {
+                    out.root(0, url);
+                }
+                i = tag.end.max(lt + 1);
+                continue;
+            }
+        }
+        if starts_with_ci(rest, b"input") && name_boundary(html, lt + 6) {
+            if let Some(tag) = parse_tag(html, lt) {
+                input(html, &tag, lt, out);
+                i = tag.end.max(lt + 1);
+                continue;
+            }
+        }
+        i = lt + 1;
+    }
+    attribute_pass(html, &skip, out);
+    if memmem::find(html, b"<esi:include").is_some() {
+        out.warn(
+            "the page contains an unprocessed <esi:include> (LiteSpeed ESI nonce block served without an ESI processor)"
+                .to_string(),
+        );
+    }
+}
+
+/// A `<script>` element: its body, any `data:` URI source, and LiteSpeed combined files.
+fn script_element(html: &[u8], tag: &Tag<'_>, lt: usize, body_end: usize, out: &mut Collector<'_>) {
+    if tag
+        .attr(b"type")
+        .is_some_and(|t| eq_ci(t.trim_ascii(), b"application/ld+json"))
+    {
+        return;
+    }
+    let tag_bytes = &html[lt..tag.end];
+    for (name, value) in &tag.attrs {
+        let value = value.trim_ascii();
+        if starts_with_ci(value, b"data:") {
+            data_uri(value, tag_bytes, lt, out);
+        } else if eq_ci(name, b"src") || eq_ci(name, b"data-src") {
+            combined_script(tag, value, out);
+        }
+    }
+    let body = &html[tag.end..body_end.max(tag.end)];
+    scan::scan_script(
+        &Script {
+            body,
+            tag: tag_bytes,
+            origin: Origin::Page(tag.end),
+            depth: 0,
+        },
+        out,
+    );
+}
+
+/// Decodes a `data:` script URI (base64 or percent-encoded) and scans its content.
+fn data_uri(uri: &[u8], tag: &[u8], lt: usize, out: &mut Collector<'_>) {
+    let Some(comma) = memchr::memchr(b',', uri) else {
+        return;
+    };
+    let meta = &uri[..comma];
+    let payload = &uri[comma + 1..];
+    let budget = out.take_decode_budget(payload.len().min(MAX_DECODED_SCRIPT));
+    if budget == 0 {
+        out.warn("decoding limit for the page reached; data: scripts skipped".to_string());
+        return;
+    }
+    let is_base64 = meta.len() >= 7 && eq_ci(&meta[meta.len() - 7..], b";base64");
+    let (decoded, cut) = if is_base64 {
+        match decode::base64(payload, budget) {
+            Some(d) => d,
+            None => {
+                out.warn("a data: script is not valid base64".to_string());
+                return;
+            }
+        }
+    } else {
+        decode::percent(payload, budget)
+    };
+    if cut {
+        out.warn("a data: script was cut at the decoding limit".to_string());
+    }
+    scan::scan_script(
+        &Script {
+            body: &decoded,
+            tag,
+            origin: Origin::Decoded(lt),
+            depth: 1,
+        },
+        out,
+    );
+}
+
+/// Notes a same-host LiteSpeed combined script (facts §6.4: inline scripts, nonces included,
+/// move into `/wp-content/litespeed/js/<hash>.js`) for the caller to fetch and scan.
+fn combined_script(tag: &Tag<'_>, src: &[u8], out: &mut Collector<'_>) {
+    let optimized = tag.attr(b"data-optimized").is_some_and(|v| v == b"1");
+    if !optimized && memmem::find(src, b"/litespeed/js/").is_none() {
+        return;
+    }
+    let src = decode::html_entities(src);
+    let Some(url) = root::resolve(&String::from_utf8_lossy(&src), out.page_url) else {
+        return;
+    };
+    let same_host = url::Url::parse(&url)
+        .ok()
+        .is_some_and(|u| u.host_str() == out.page_url.host_str());
+    if same_host {
+        out.combined_script(url);
+    }
+}
+
+/// A hidden (or any) `<input>` whose value is a nonce.
+fn input(html: &[u8], tag: &Tag<'_>, lt: usize, out: &mut Collector<'_>) {
+    let (Some(name), Some(value)) = (tag.attr(b"name"), tag.attr(b"value")) else {
+        return;
+    };
+    let value = decode::html_entities(value);
+    if !is_nonce(value.trim_ascii()) {
+        return;
+    }
+    let name = decode::html_entities(name);
+    // The input's own form (or, outside a form, the markup just before it).
+    let lo = lt.saturating_sub(INPUT_CONTEXT);
+    let start = memmem::rfind(&html[lo..lt], b"<form").map_or(lo, |o| lo + o);
+    let around = &html[start..tag.end];
+    if let Some(row) = classify(Candidate::Input(&name), &[around]) {
+        out.nonce((lt, 0), value.trim_ascii(), row);
+    }
+}
+
+/// Finds `nonce` outside scripts, comments and raw text; when it sits inside a tag, reads that
+/// tag's attributes. Text that merely mentions a nonce is ignored.
+fn attribute_pass(html: &[u8], skip: &[(usize, usize)], out: &mut Collector<'_>) {
+    let mut region = 0;
+    // Offsets below this are already settled: inside a handled tag, or known to be in text.
+    let mut settled = 0;
+    for hit in memmem::find_iter(html, b"nonce") {
+        if hit < settled {
+            continue;
+        }
+        while region < skip.len() && skip[region].1 <= hit {
+            region += 1;
+        }
+        if let Some(&(start, end)) = skip.get(region) {
+            if start <= hit {
+                settled = end;
+                continue;
+            }
+        }
+        let floor = settled.max(hit.saturating_sub(TAG_LOOKBACK));
+        let Some(off) = memchr::memrchr(b'<', &html[floor..hit]) else {
+            settled = hit + 1;
+            continue;
+        };
+        let lt = floor + off;
+        let Some(tag) = parse_tag(html, lt) else {
+            settled = hit + 1;
+            continue;
+        };
+        if tag.end <= hit {
+            settled = hit + 1;
+            continue;
+        }
+        settled = tag.end;
+        if !(eq_ci(tag.name, b"input") || eq_ci(tag.name, b"script")) {
+            attributes(&tag, lt, out);
+        }
+        if out.is_full() {
+            return;
+        }
+    }
+}
+
+/// Nonces in one tag's attributes: `data-*nonce*` values, `_wpnonce` URL parameters, and JSON
+/// settings objects in `data-*` attributes.
+fn attributes(tag: &Tag<'_>, lt: usize, out: &mut Collector<'_>) {
+    for (name, raw) in &tag.attrs {
+        if eq_ci(name, b"nonce") {
+            // A CSP nonce: random, unrelated to WordPress.
+            continue;
+        }
+        let value = decode::html_entities(raw);
+        url_params(&value, lt, out);
+        if is_nonce(value.trim_ascii()) {
+            if let Some(row) = classify(Candidate::Attr(name), &[]) {
+                out.nonce((lt, 0), value.trim_ascii(), row);
+            }
+            continue;
+        }
+        let trimmed = value.trim_ascii_start();
+        if trimmed.starts_with(b"{") && memmem::find(trimmed, b"once").is_some() {
+            scan::scan_script(
+                &Script {
+                    body: trimmed,
+                    tag: b"",
+                    origin: Origin::Decoded(lt),
+                    depth: 1,
+                },
+                out,
+            );
+        }
+    }
+}
+
+/// `_wpnonce=<nonce>` parameters in an entity-decoded URL.
+fn url_params(url: &[u8], lt: usize, out: &mut Collector<'_>) {
+    const PARAM: &[u8] = b"_wpnonce=";
+    for at in memmem::find_iter(url, PARAM).take(16) {
+        if !(at > 0 && matches!(url[at - 1], b'?' | b'&' | b';')) {
+            continue;
+        }
+        let v = at + PARAM.len();
+        let Some(value) = url.get(v..v + 10) else {
+            continue;
+        };
+        if !is_nonce(value) || url.get(v + 10).is_some_and(u8::is_ascii_alphanumeric) {
+            continue;
+        }
+        let row: Option<&'static NoncePattern> = classify(Candidate::UrlParam(b"_wpnonce"), &[url]);
+        if let Some(row) = row {
+            out.nonce((lt, at + 1), value, row);
+        }
+    }
+}
