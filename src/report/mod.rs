@@ -11,7 +11,7 @@ pub mod table;
 use std::io::Write;
 use std::path::Path;
 
-use crate::model::Report;
+use crate::model::{FailOn, Report};
 
 /// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,8 +24,22 @@ pub enum Format {
     Csv,
 }
 
+/// What a format needs besides the report: kept in one value so that a new knob reaches every
+/// format without changing every call site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RenderOptions {
+    /// ANSI colours in the terminal table (the caller decides: terminal, `NO_COLOR`).
+    pub color: bool,
+    /// The `--fail-on` threshold, for formats that mark the findings it counts as failures.
+    pub fail_on: FailOn,
+}
+
 impl Format {
-    /// Picks a format from a report path's extension (`.json`, `.csv`; `.txt` for the table).
+    /// The extensions `-o` understands, for messages that list them.
+    pub const EXTENSIONS: &str = ".json, .csv, .txt";
+
+    /// Picks a format from a report path's extension (`.json`, `.csv`, `.txt` for the table),
+    /// so `-o` needs no separate format flag.
     pub fn from_path(path: &Path) -> Option<Self> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
@@ -37,9 +51,9 @@ impl Format {
     }
 
     /// Renders `report` in this format.
-    pub fn render(self, report: &Report, color: bool) -> Vec<u8> {
+    pub fn render(self, report: &Report, options: &RenderOptions) -> Vec<u8> {
         match self {
-            Format::Table => table::render(report, color).into_bytes(),
+            Format::Table => table::render(report, options.color).into_bytes(),
             Format::Json => json::render(report).into_bytes(),
             Format::Csv => csv::render(report),
         }
