@@ -99,8 +99,8 @@ pub struct OutputArgs {
     /// Format of the report on standard output.
     #[arg(long, value_enum, default_value_t = StdoutFormat::Table)]
     pub format: StdoutFormat,
-    /// Also write the report to this file; the format follows the extension (.json, .csv, .txt).
-    /// Repeatable.
+    /// Also write the report to this file; the format follows the extension (.json, .csv, .txt,
+    /// .md). Repeatable.
     #[arg(short = 'o', long = "output", value_name = "PATH")]
     pub outputs: Vec<PathBuf>,
     /// Which verdicts make the exit code 1.
@@ -133,6 +133,8 @@ pub enum StdoutFormat {
     Json,
     /// One row per page.
     Csv,
+    /// A Markdown summary (for a CI job summary or a ticket).
+    Md,
 }
 
 /// `--fail-on` values.

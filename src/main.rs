@@ -117,6 +117,7 @@ fn emit(report: &Report, output: &OutputArgs) -> Result<ExitCode> {
             StdoutFormat::Table => Format::Table,
             StdoutFormat::Json => Format::Json,
             StdoutFormat::Csv => Format::Csv,
+            StdoutFormat::Md => Format::Markdown,
         };
         let options = RenderOptions {
             color: format == Format::Table && use_color(),

@@ -6,6 +6,8 @@
 
 pub mod csv;
 pub mod json;
+pub mod markdown;
+pub mod markup;
 pub mod table;
 
 use std::io::Write;
@@ -22,6 +24,8 @@ pub enum Format {
     Json,
     /// One row per page.
     Csv,
+    /// A Markdown summary for a CI job summary or a ticket.
+    Markdown,
 }
 
 /// What a format needs besides the report: kept in one value so that a new knob reaches every
@@ -30,22 +34,23 @@ pub enum Format {
 pub struct RenderOptions {
     /// ANSI colours in the terminal table (the caller decides: terminal, `NO_COLOR`).
     pub color: bool,
-    /// The `--fail-on` threshold, for formats that mark the findings it counts as failures.
+    /// The `--fail-on` threshold, so JUnit marks the same pages as failures as the exit code.
     pub fail_on: FailOn,
 }
 
 impl Format {
     /// The extensions `-o` understands, for messages that list them.
-    pub const EXTENSIONS: &str = ".json, .csv, .txt";
+    pub const EXTENSIONS: &str = ".json, .csv, .txt, .md";
 
-    /// Picks a format from a report path's extension (`.json`, `.csv`, `.txt` for the table),
-    /// so `-o` needs no separate format flag.
+    /// Picks a format from a report path's extension (`.json`, `.csv`, `.txt` for the table,
+    /// `.md`), so `-o` needs no separate format flag.
     pub fn from_path(path: &Path) -> Option<Self> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
             "json" => Some(Format::Json),
             "csv" => Some(Format::Csv),
             "txt" | "text" => Some(Format::Table),
+            "md" | "markdown" => Some(Format::Markdown),
             _ => None,
         }
     }
@@ -56,6 +61,7 @@ impl Format {
             Format::Table => table::render(report, options.color).into_bytes(),
             Format::Json => json::render(report).into_bytes(),
             Format::Csv => csv::render(report),
+            Format::Markdown => markdown::render(report).into_bytes(),
         }
     }
 }
@@ -95,6 +101,7 @@ mod tests {
         );
         assert_eq!(Format::from_path(Path::new("r.csv")), Some(Format::Csv));
         assert_eq!(Format::from_path(Path::new("r.txt")), Some(Format::Table));
+        assert_eq!(Format::from_path(Path::new("r.md")), Some(Format::Markdown));
         assert_eq!(Format::from_path(Path::new("r.pdf")), None);
         assert_eq!(Format::from_path(Path::new("r")), None);
     }
