@@ -118,6 +118,7 @@ fn emit(report: &Report, output: &OutputArgs) -> Result<ExitCode> {
             StdoutFormat::Json => Format::Json,
             StdoutFormat::Csv => Format::Csv,
             StdoutFormat::Md => Format::Markdown,
+            StdoutFormat::Junit => Format::Junit,
         };
         let options = RenderOptions {
             color: format == Format::Table && use_color(),

@@ -6,6 +6,7 @@
 
 pub mod csv;
 pub mod json;
+pub mod junit;
 pub mod markdown;
 pub mod markup;
 pub mod table;
@@ -26,6 +27,8 @@ pub enum Format {
     Csv,
     /// A Markdown summary for a CI job summary or a ticket.
     Markdown,
+    /// JUnit XML, so CI servers show dead pages as failed tests.
+    Junit,
 }
 
 /// What a format needs besides the report: kept in one value so that a new knob reaches every
@@ -40,10 +43,10 @@ pub struct RenderOptions {
 
 impl Format {
     /// The extensions `-o` understands, for messages that list them.
-    pub const EXTENSIONS: &str = ".json, .csv, .txt, .md";
+    pub const EXTENSIONS: &str = ".json, .csv, .txt, .md, .xml (JUnit)";
 
     /// Picks a format from a report path's extension (`.json`, `.csv`, `.txt` for the table,
-    /// `.md`), so `-o` needs no separate format flag.
+    /// `.md`, `.xml` for JUnit), so `-o` needs no separate format flag.
     pub fn from_path(path: &Path) -> Option<Self> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
@@ -51,6 +54,7 @@ impl Format {
             "csv" => Some(Format::Csv),
             "txt" | "text" => Some(Format::Table),
             "md" | "markdown" => Some(Format::Markdown),
+            "xml" => Some(Format::Junit),
             _ => None,
         }
     }
@@ -62,6 +66,7 @@ impl Format {
             Format::Json => json::render(report).into_bytes(),
             Format::Csv => csv::render(report),
             Format::Markdown => markdown::render(report).into_bytes(),
+            Format::Junit => junit::render(report, options.fail_on).into_bytes(),
         }
     }
 }
@@ -102,6 +107,10 @@ mod tests {
         assert_eq!(Format::from_path(Path::new("r.csv")), Some(Format::Csv));
         assert_eq!(Format::from_path(Path::new("r.txt")), Some(Format::Table));
         assert_eq!(Format::from_path(Path::new("r.md")), Some(Format::Markdown));
+        assert_eq!(
+            Format::from_path(Path::new("ci/r.xml")),
+            Some(Format::Junit)
+        );
         assert_eq!(Format::from_path(Path::new("r.pdf")), None);
         assert_eq!(Format::from_path(Path::new("r")), None);
     }
