@@ -100,7 +100,7 @@ pub struct OutputArgs {
     #[arg(long, value_enum, default_value_t = StdoutFormat::Table)]
     pub format: StdoutFormat,
     /// Also write the report to this file; the format follows the extension (.json, .csv, .txt,
-    /// .md, .xml for JUnit). Repeatable.
+    /// .md, .xml for JUnit, .html). Repeatable.
     #[arg(short = 'o', long = "output", value_name = "PATH")]
     pub outputs: Vec<PathBuf>,
     /// Which verdicts make the exit code 1.
@@ -137,6 +137,8 @@ pub enum StdoutFormat {
     Md,
     /// JUnit XML (CI servers show dead pages as failed tests).
     Junit,
+    /// One self-contained HTML page.
+    Html,
 }
 
 /// `--fail-on` values.

@@ -119,6 +119,7 @@ fn emit(report: &Report, output: &OutputArgs) -> Result<ExitCode> {
             StdoutFormat::Csv => Format::Csv,
             StdoutFormat::Md => Format::Markdown,
             StdoutFormat::Junit => Format::Junit,
+            StdoutFormat::Html => Format::Html,
         };
         let options = RenderOptions {
             color: format == Format::Table && use_color(),

@@ -5,6 +5,7 @@
 //! job never reads half a report.
 
 pub mod csv;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
@@ -29,6 +30,8 @@ pub enum Format {
     Markdown,
     /// JUnit XML, so CI servers show dead pages as failed tests.
     Junit,
+    /// One self-contained HTML page with a chart, per-cache advice and a sortable table.
+    Html,
 }
 
 /// What a format needs besides the report: kept in one value so that a new knob reaches every
@@ -43,10 +46,10 @@ pub struct RenderOptions {
 
 impl Format {
     /// The extensions `-o` understands, for messages that list them.
-    pub const EXTENSIONS: &str = ".json, .csv, .txt, .md, .xml (JUnit)";
+    pub const EXTENSIONS: &str = ".json, .csv, .txt, .md, .xml (JUnit), .html";
 
     /// Picks a format from a report path's extension (`.json`, `.csv`, `.txt` for the table,
-    /// `.md`, `.xml` for JUnit), so `-o` needs no separate format flag.
+    /// `.md`, `.xml` for JUnit, `.html`), so `-o` needs no separate format flag.
     pub fn from_path(path: &Path) -> Option<Self> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
@@ -55,6 +58,7 @@ impl Format {
             "txt" | "text" => Some(Format::Table),
             "md" | "markdown" => Some(Format::Markdown),
             "xml" => Some(Format::Junit),
+            "html" | "htm" => Some(Format::Html),
             _ => None,
         }
     }
@@ -67,6 +71,7 @@ impl Format {
             Format::Csv => csv::render(report),
             Format::Markdown => markdown::render(report).into_bytes(),
             Format::Junit => junit::render(report, options.fail_on).into_bytes(),
+            Format::Html => html::render(report).into_bytes(),
         }
     }
 }
@@ -111,6 +116,8 @@ mod tests {
             Format::from_path(Path::new("ci/r.xml")),
             Some(Format::Junit)
         );
+        assert_eq!(Format::from_path(Path::new("r.html")), Some(Format::Html));
+        assert_eq!(Format::from_path(Path::new("r.HTM")), Some(Format::Html));
         assert_eq!(Format::from_path(Path::new("r.pdf")), None);
         assert_eq!(Format::from_path(Path::new("r")), None);
     }
