@@ -105,7 +105,7 @@ th button { font: inherit; font-weight: 600; border: 0; background: none; paddin
 th[aria-sort=ascending] button::after { content: " \25B2"; }
 th[aria-sort=descending] button::after { content: " \25BC"; }
 td.url { overflow-wrap: anywhere; max-width: 380px; }
-td.num { text-align: right; white-space: nowrap; }
+td.num, th.num { text-align: right; white-space: nowrap; }
 td.detail { overflow-wrap: anywhere; max-width: 420px; }
 tr.v-dead td:first-child { box-shadow: inset 4px 0 var(--dead); }
 tr.v-expiring td:first-child { box-shadow: inset 4px 0 var(--expiring); }
@@ -712,9 +712,14 @@ fn page_table(out: &mut String, report: &Report) {
         ("dies", "num", "Dies at / reason"),
         ("nonces", "text", "Nonces"),
     ] {
+        let align = if matches!(key, "status" | "age") {
+            " class=\"num\""
+        } else {
+            ""
+        };
         let _ = write!(
             out,
-            "<th data-key=\"{key}\" data-type=\"{kind}\" aria-sort=\"none\"><button type=\"button\">{title}</button></th>"
+            "<th{align} data-key=\"{key}\" data-type=\"{kind}\" aria-sort=\"none\"><button type=\"button\">{title}</button></th>"
         );
     }
     let _ = writeln!(out, "</tr></thead>");
