@@ -183,8 +183,8 @@ pub struct OutputArgs {
     /// Format of the report on standard output.
     #[arg(long, value_enum, default_value_t = StdoutFormat::Table)]
     pub format: StdoutFormat,
-    /// Also write the report to this file; the format follows the extension (.json, .csv, .txt).
-    /// Repeatable.
+    /// Also write the report to this file; the format follows the extension (.json, .csv, .txt,
+    /// .md, .xml for JUnit, .html). Repeatable.
     #[arg(short = 'o', long = "output", value_name = "PATH")]
     pub outputs: Vec<PathBuf>,
     /// Which verdicts make the exit code 1.
@@ -217,6 +217,12 @@ pub enum StdoutFormat {
     Json,
     /// One row per page.
     Csv,
+    /// A Markdown summary (for a CI job summary or a ticket).
+    Md,
+    /// JUnit XML (CI servers show dead pages as failed tests).
+    Junit,
+    /// One self-contained HTML page.
+    Html,
 }
 
 /// `--fail-on` values.

@@ -15,7 +15,7 @@ use cli::{Cli, Command, OutputArgs, StdoutFormat, UiArgs};
 use nonce_audit::audit::{self, Event, EventSink};
 use nonce_audit::discover::Target;
 use nonce_audit::model::{FailOn, Report};
-use nonce_audit::report::{Format, write_atomic};
+use nonce_audit::report::{Format, RenderOptions, write_atomic};
 
 fn main() -> ExitCode {
     let (args, notes) = match config::merge(
@@ -114,8 +114,9 @@ fn check_outputs(output: &OutputArgs) -> Result<()> {
     for path in &output.outputs {
         if Format::from_path(path).is_none() {
             bail!(
-                "cannot tell the format of {} from its extension (use .json, .csv or .txt)",
-                path.display()
+                "cannot tell the format of {} from its extension (use {})",
+                path.display(),
+                Format::EXTENSIONS
             );
         }
     }
@@ -159,9 +160,13 @@ fn watch_signals() -> tokio::sync::watch::Receiver<bool> {
 fn emit(report: &Report, output: &OutputArgs) -> Result<ExitCode> {
     let fail_on: FailOn = output.fail_on.into();
     let failing = report.pages.iter().any(|p| fail_on.trips(p.verdict));
+    let files = RenderOptions {
+        color: false,
+        fail_on,
+    };
     for path in &output.outputs {
         let format = Format::from_path(path).unwrap_or(Format::Json);
-        write_atomic(path, &format.render(report, false))
+        write_atomic(path, &format.render(report, &files))
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     if !output.ui.quiet || failing {
@@ -169,10 +174,16 @@ fn emit(report: &Report, output: &OutputArgs) -> Result<ExitCode> {
             StdoutFormat::Table => Format::Table,
             StdoutFormat::Json => Format::Json,
             StdoutFormat::Csv => Format::Csv,
+            StdoutFormat::Md => Format::Markdown,
+            StdoutFormat::Junit => Format::Junit,
+            StdoutFormat::Html => Format::Html,
         };
-        let color = format == Format::Table && use_color();
+        let options = RenderOptions {
+            color: format == Format::Table && use_color(),
+            fail_on,
+        };
         let mut out = std::io::stdout().lock();
-        out.write_all(&format.render(report, color))
+        out.write_all(&format.render(report, &options))
             .and_then(|()| out.flush())
             .context("cannot write the report to standard output")?;
     }

@@ -5,13 +5,17 @@
 //! job never reads half a report.
 
 pub mod csv;
+pub mod html;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod markup;
 pub mod table;
 
 use std::io::Write;
 use std::path::Path;
 
-use crate::model::Report;
+use crate::model::{FailOn, Report};
 
 /// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,26 +26,52 @@ pub enum Format {
     Json,
     /// One row per page.
     Csv,
+    /// A Markdown summary for a CI job summary or a ticket.
+    Markdown,
+    /// JUnit XML, so CI servers show dead pages as failed tests.
+    Junit,
+    /// One self-contained HTML page with a chart, per-cache advice and a sortable table.
+    Html,
+}
+
+/// What a format needs besides the report: kept in one value so that a new knob reaches every
+/// format without changing every call site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RenderOptions {
+    /// ANSI colours in the terminal table (the caller decides: terminal, `NO_COLOR`).
+    pub color: bool,
+    /// The `--fail-on` threshold, so JUnit marks the same pages as failures as the exit code.
+    pub fail_on: FailOn,
 }
 
 impl Format {
-    /// Picks a format from a report path's extension (`.json`, `.csv`; `.txt` for the table).
+    /// The extensions `-o` understands, for messages that list them.
+    pub const EXTENSIONS: &str = ".json, .csv, .txt, .md, .xml (JUnit), .html";
+
+    /// Picks a format from a report path's extension (`.json`, `.csv`, `.txt` for the table,
+    /// `.md`, `.xml` for JUnit, `.html`), so `-o` needs no separate format flag.
     pub fn from_path(path: &Path) -> Option<Self> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
             "json" => Some(Format::Json),
             "csv" => Some(Format::Csv),
             "txt" | "text" => Some(Format::Table),
+            "md" | "markdown" => Some(Format::Markdown),
+            "xml" => Some(Format::Junit),
+            "html" | "htm" => Some(Format::Html),
             _ => None,
         }
     }
 
     /// Renders `report` in this format.
-    pub fn render(self, report: &Report, color: bool) -> Vec<u8> {
+    pub fn render(self, report: &Report, options: &RenderOptions) -> Vec<u8> {
         match self {
-            Format::Table => table::render(report, color).into_bytes(),
+            Format::Table => table::render(report, options.color).into_bytes(),
             Format::Json => json::render(report).into_bytes(),
             Format::Csv => csv::render(report),
+            Format::Markdown => markdown::render(report).into_bytes(),
+            Format::Junit => junit::render(report, options.fail_on).into_bytes(),
+            Format::Html => html::render(report).into_bytes(),
         }
     }
 }
@@ -81,6 +111,13 @@ mod tests {
         );
         assert_eq!(Format::from_path(Path::new("r.csv")), Some(Format::Csv));
         assert_eq!(Format::from_path(Path::new("r.txt")), Some(Format::Table));
+        assert_eq!(Format::from_path(Path::new("r.md")), Some(Format::Markdown));
+        assert_eq!(
+            Format::from_path(Path::new("ci/r.xml")),
+            Some(Format::Junit)
+        );
+        assert_eq!(Format::from_path(Path::new("r.html")), Some(Format::Html));
+        assert_eq!(Format::from_path(Path::new("r.HTM")), Some(Format::Html));
         assert_eq!(Format::from_path(Path::new("r.pdf")), None);
         assert_eq!(Format::from_path(Path::new("r")), None);
     }

@@ -73,7 +73,9 @@ fn cache_cell(p: &PageResult) -> String {
     format!("{layer}{hit}{age}")
 }
 
-fn when(t: DateTime<Utc>, now: Option<DateTime<Utc>>) -> String {
+/// An instant as absolute UTC time plus its distance from the server's `now`, so a reader needs no
+/// time-zone arithmetic to see how long a page has left (shared by the Markdown report).
+pub(crate) fn when(t: DateTime<Utc>, now: Option<DateTime<Utc>>) -> String {
     let abs = t.format("%Y-%m-%d %H:%M:%S UTC").to_string();
     match now {
         Some(n) => {

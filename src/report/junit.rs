@@ -1,0 +1,265 @@
+//! The JUnit XML report, so a CI server shows dead pages as failed tests.
+//!
+//! Each audited page is one test case. Its identity (`classname` = the site's host, `name` = the
+//! URL) never depends on the verdict, so a CI server's test history follows a page from run to
+//! run and can say "this page started failing in build 41". The failures are the pages the
+//! exit code counts (`--fail-on`), plus dead pages whatever the threshold, since a dead page is
+//! broken for visitors right now; pages that could not be fetched are errors, not failures, as a
+//! crashed test is in any JUnit report.
+
+use std::fmt::Write;
+
+use crate::audit::human_duration;
+use crate::model::{FailOn, NonceState, PageResult, Report, Verdict};
+use crate::report::markup::escape;
+
+/// What one page becomes in JUnit terms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaseOutcome {
+    /// The page passes with nothing to say.
+    Pass,
+    /// The page passes, with a note for `<system-out>` (a finding below `--fail-on`).
+    PassWithNote(String),
+    /// A `<failure>`: the page is dead, or at or above `--fail-on`.
+    Failure,
+    /// An `<error>`: the page could not be audited.
+    Error,
+}
+
+/// The `--fail-on` value as typed on the command line, for messages and properties.
+fn fail_on_name(f: FailOn) -> &'static str {
+    match f {
+        FailOn::Dead => "dead",
+        FailOn::Expiring => "expiring",
+        FailOn::Unverifiable => "unverifiable",
+        FailOn::Never => "never",
+    }
+}
+
+fn state_name(s: NonceState) -> &'static str {
+    match s {
+        NonceState::Current => "current",
+        NonceState::Previous => "previous",
+        NonceState::AcceptedUnknownTick => "accepted_unknown_tick",
+        NonceState::Rejected => "rejected",
+        NonceState::Unverifiable => "unverifiable",
+        NonceState::NotProbed => "not_probed",
+    }
+}
+
+/// How a page with this verdict is reported at this threshold. Public so that the exit code and
+/// this report can be checked against each other.
+pub fn outcome(p: &PageResult, fail_on: FailOn) -> CaseOutcome {
+    match p.verdict {
+        Verdict::Error => CaseOutcome::Error,
+        Verdict::Dead => CaseOutcome::Failure,
+        v if fail_on.trips(v) => CaseOutcome::Failure,
+        Verdict::Expiring | Verdict::Unverifiable => CaseOutcome::PassWithNote(format!(
+            "{}: {} (below --fail-on {}, so not a failure)",
+            p.verdict,
+            message(p),
+            fail_on_name(fail_on)
+        )),
+        Verdict::Fresh | Verdict::NoNonce => CaseOutcome::Pass,
+    }
+}
+
+/// The one-line message of a finding: the audit's reason, or when the nonce dies.
+fn message(p: &PageResult) -> String {
+    if let Some(r) = &p.reason {
+        return r.clone();
+    }
+    match p.dies_at {
+        Some(d) => format!("dies after {}", d.format("%Y-%m-%d %H:%M:%S UTC")),
+        None => p.verdict.to_string(),
+    }
+}
+
+/// The details of a page, one `key: value` per line, for the body of a failure or error.
+fn details(p: &PageResult) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "verdict: {}", p.verdict);
+    if let Some(r) = &p.reason {
+        let _ = writeln!(out, "reason: {r}");
+    }
+    if let Some(s) = p.status {
+        let _ = writeln!(out, "status: {s}");
+    }
+    if let Some(d) = p.dies_at {
+        let _ = writeln!(out, "dies_at: {}", d.to_rfc3339());
+    }
+    let layer = p.cache.layer.unwrap_or("none seen");
+    let hit = match p.cache.hit {
+        Some(true) => " HIT",
+        Some(false) => " MISS",
+        None => "",
+    };
+    let age = p
+        .cache
+        .age_s
+        .map(|a| {
+            let approx = if p.cache.approximate { "~" } else { "" };
+            format!(", {approx}{} old", human_duration(a))
+        })
+        .unwrap_or_default();
+    let _ = writeln!(out, "cache: {layer}{hit}{age}");
+    for n in &p.nonces {
+        let _ = writeln!(
+            out,
+            "nonce: {} ({}, {}): {}",
+            n.value,
+            n.action,
+            n.source,
+            state_name(n.state)
+        );
+    }
+    if let Some(r) = &p.rest_root {
+        let _ = writeln!(out, "rest_root: {r}");
+    }
+    if let Some(f) = &p.final_url {
+        let _ = writeln!(out, "final_url: {f}");
+    }
+    out
+}
+
+/// The host of the audited site, the `classname` of every test case.
+fn host(report: &Report) -> String {
+    url::Url::parse(&report.site)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_else(|| report.site.clone())
+}
+
+/// Renders the report as JUnit XML; `fail_on` decides which findings besides dead pages fail.
+pub fn render(report: &Report, fail_on: FailOn) -> String {
+    let outcomes: Vec<CaseOutcome> = report.pages.iter().map(|p| outcome(p, fail_on)).collect();
+    let failures = outcomes
+        .iter()
+        .filter(|o| **o == CaseOutcome::Failure)
+        .count();
+    let errors = outcomes
+        .iter()
+        .filter(|o| **o == CaseOutcome::Error)
+        .count();
+    let tests = report.pages.len();
+    let millis = (report.finished_at - report.started_at)
+        .num_milliseconds()
+        .max(0);
+    let time = format!("{}.{:03}", millis / 1000, millis % 1000);
+    let timestamp = report.started_at.format("%Y-%m-%dT%H:%M:%S");
+    let host = escape(&host(report));
+
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"nonce-audit\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" time=\"{time}\">"
+    );
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"0\" timestamp=\"{timestamp}\" time=\"{time}\" hostname=\"{host}\">",
+        escape(&report.site)
+    );
+    let _ = writeln!(out, "    <properties>");
+    let mut property = |name: &str, value: &str| {
+        let _ = writeln!(
+            out,
+            "      <property name=\"{name}\" value=\"{}\"/>",
+            escape(value)
+        );
+    };
+    property("fail_on", fail_on_name(fail_on));
+    property("tool_version", report.tool_version);
+    property("nonce_life_s", &report.nonce_life_s.to_string());
+    if let Some(t) = report.server_time {
+        property("server_time", &t.to_rfc3339());
+    }
+    if let Some(r) = &report.rest_root {
+        property("rest_root", r);
+    }
+    property("rest_probes", &report.summary.rest_probes.to_string());
+    for v in Verdict::ALL {
+        property(&format!("pages_{v}"), &report.summary.get(v).to_string());
+    }
+    if report.interrupted {
+        property("interrupted", "true");
+    }
+    let _ = writeln!(out, "    </properties>");
+
+    for (p, o) in report.pages.iter().zip(&outcomes) {
+        let open = format!(
+            "    <testcase classname=\"{host}\" name=\"{}\" time=\"0\"",
+            escape(&p.url)
+        );
+        match o {
+            CaseOutcome::Pass => {
+                let _ = writeln!(out, "{open}/>");
+            }
+            CaseOutcome::PassWithNote(note) => {
+                let _ = writeln!(out, "{open}>");
+                let _ = writeln!(out, "      <system-out>{}</system-out>", escape(note));
+                let _ = writeln!(out, "    </testcase>");
+            }
+            CaseOutcome::Failure | CaseOutcome::Error => {
+                let tag = if *o == CaseOutcome::Error {
+                    "error"
+                } else {
+                    "failure"
+                };
+                let _ = writeln!(out, "{open}>");
+                let _ = writeln!(
+                    out,
+                    "      <{tag} message=\"{}\" type=\"{}\">{}</{tag}>",
+                    escape(&message(p)),
+                    p.verdict,
+                    escape(&details(p))
+                );
+                let _ = writeln!(out, "    </testcase>");
+            }
+        }
+    }
+    let _ = writeln!(out, "  </testsuite>");
+    let _ = writeln!(out, "</testsuites>");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(v: Verdict) -> PageResult {
+        let mut p = PageResult::error("https://ex.com/a/", Some(200), "why");
+        p.verdict = v;
+        p
+    }
+
+    #[test]
+    fn dead_always_fails_errors_are_errors_and_the_rest_follows_fail_on() {
+        for f in [
+            FailOn::Dead,
+            FailOn::Expiring,
+            FailOn::Unverifiable,
+            FailOn::Never,
+        ] {
+            assert_eq!(outcome(&page(Verdict::Dead), f), CaseOutcome::Failure);
+            assert_eq!(outcome(&page(Verdict::Error), f), CaseOutcome::Error);
+            assert_eq!(outcome(&page(Verdict::Fresh), f), CaseOutcome::Pass);
+            assert_eq!(outcome(&page(Verdict::NoNonce), f), CaseOutcome::Pass);
+        }
+        assert!(matches!(
+            outcome(&page(Verdict::Expiring), FailOn::Dead),
+            CaseOutcome::PassWithNote(n) if n.contains("below --fail-on dead")
+        ));
+        assert_eq!(
+            outcome(&page(Verdict::Expiring), FailOn::Expiring),
+            CaseOutcome::Failure
+        );
+        assert!(matches!(
+            outcome(&page(Verdict::Unverifiable), FailOn::Expiring),
+            CaseOutcome::PassWithNote(_)
+        ));
+        assert_eq!(
+            outcome(&page(Verdict::Unverifiable), FailOn::Unverifiable),
+            CaseOutcome::Failure
+        );
+    }
+}

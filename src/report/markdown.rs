@@ -1,0 +1,287 @@
+//! The Markdown report: a summary to paste into a ticket or to append to a CI job summary.
+//!
+//! It answers what a reader of a ticket asks, in that order: how bad is it, which pages, what to
+//! change. Clean pages are only counted, since listing hundreds of them would bury the findings.
+//! Every string from the report is escaped, so a URL or a reason cannot break a table row or
+//! inject markup into the rendered summary.
+
+use std::fmt::Write;
+
+use crate::audit::human_duration;
+use crate::model::{PageResult, Report, Verdict};
+use crate::report::table::{display_url, when};
+
+/// The verdicts listed page by page; the others are only counted.
+const LISTED: [Verdict; 4] = [
+    Verdict::Dead,
+    Verdict::Expiring,
+    Verdict::Unverifiable,
+    Verdict::Error,
+];
+
+/// Escapes `s` as Markdown inline text that is safe inside a table cell: Markdown and HTML
+/// punctuation is backslash-escaped, line breaks become spaces (a newline would end the row) and
+/// control characters become U+FFFD.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut chars = s.chars().peekable();
+    let mut prev: Option<char> = None;
+    while let Some(c) = chars.next() {
+        let next = chars.peek().copied();
+        let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+        match c {
+            // An underscore inside a word can neither open nor close emphasis in CommonMark, so
+            // `rest_cookie_invalid_nonce` stays readable in the raw text.
+            '_' if word(prev) && word(next) => out.push('_'),
+            '\r' => {
+                if chars.peek() != Some(&'\n') {
+                    out.push(' ');
+                }
+            }
+            '\n' => out.push(' '),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '<' | '>' | '&' | '~' | '#' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+        prev = Some(c);
+    }
+    out
+}
+
+/// A link to `url` labelled with its short form, or the escaped text alone when the URL is not a
+/// web URL (a `javascript:` entry in a sitemap must not become a link).
+fn link(url: &str, site: &str) -> String {
+    let label = escape(&display_url(url, site));
+    if !crate::report::markup::linkable(url) {
+        return label;
+    }
+    let mut dest = String::with_capacity(url.len());
+    for c in url.chars() {
+        match c {
+            '<' => dest.push_str("%3C"),
+            '>' => dest.push_str("%3E"),
+            '|' => dest.push_str("%7C"),
+            '\\' => dest.push_str("%5C"),
+            '`' => dest.push_str("%60"),
+            c => dest.push(c),
+        }
+    }
+    format!("[{label}](<{dest}>)")
+}
+
+fn verdict_name(v: Verdict) -> &'static str {
+    match v {
+        Verdict::NoNonce => "no nonce",
+        other => other.as_str(),
+    }
+}
+
+fn cache_text(p: &PageResult) -> String {
+    let Some(layer) = p.cache.layer else {
+        return "none seen".to_owned();
+    };
+    let hit = match p.cache.hit {
+        Some(true) => " HIT",
+        Some(false) => " MISS",
+        None => "",
+    };
+    escape(&format!("{layer}{hit}"))
+}
+
+fn age_text(p: &PageResult) -> String {
+    match p.cache.age_s {
+        Some(a) => {
+            let approx = if p.cache.approximate { "~" } else { "" };
+            format!("{approx}{}", human_duration(a))
+        }
+        None => "unknown".to_owned(),
+    }
+}
+
+fn outcome(p: &PageResult, report: &Report) -> String {
+    match (p.verdict, p.dies_at) {
+        (Verdict::Fresh | Verdict::Expiring, Some(d)) => {
+            escape(&format!("dies after {}", when(d, report.server_time)))
+        }
+        _ => escape(p.reason.as_deref().unwrap_or("")),
+    }
+}
+
+fn headline(report: &Report) -> String {
+    let s = &report.summary;
+    let pages = if s.pages == 1 { "page" } else { "pages" };
+    if s.dead > 0 {
+        format!(
+            "**{} of {} {pages} dead**: their cached copy carries a REST nonce the site rejects, so visitors' REST calls fail with 403 `rest_cookie_invalid_nonce`.",
+            s.dead, s.pages
+        )
+    } else if s.expiring > 0 {
+        format!(
+            "No dead page among {} {pages}; {} will die at the next tick boundary unless the cache renews them.",
+            s.pages, s.expiring
+        )
+    } else {
+        format!("No dead or expiring page among {} {pages}.", s.pages)
+    }
+}
+
+/// Renders the report as GitHub-flavoured Markdown.
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let s = &report.summary;
+    let _ = writeln!(out, "## nonce-audit report: {}", escape(&report.site));
+    let _ = writeln!(out);
+    let _ = writeln!(out, "{}", headline(report));
+    if report.interrupted {
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "**Interrupted**: the audit stopped before every page was audited; the counts cover {} page(s).",
+            s.pages
+        );
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "| summary | |");
+    let _ = writeln!(out, "|:--|--:|");
+    for v in Verdict::ALL {
+        let n = s.get(v);
+        if v == Verdict::Dead && n > 0 {
+            let _ = writeln!(out, "| **dead** | **{n}** |");
+        } else {
+            let _ = writeln!(out, "| {} | {n} |", verdict_name(v));
+        }
+    }
+    let _ = writeln!(out, "| pages | {} |", s.pages);
+    let _ = writeln!(out, "| REST probes | {} |", s.rest_probes);
+    let server_time = report
+        .server_time
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+        .unwrap_or_else(|| "unknown".to_owned());
+    let _ = writeln!(out, "| server time | {server_time} |");
+    let life = i64::try_from(report.nonce_life_s).unwrap_or(i64::MAX);
+    let _ = writeln!(
+        out,
+        "| nonce life | {} (ticks of {}) |",
+        human_duration(life),
+        human_duration(life / 2)
+    );
+    if let Some(root) = &report.rest_root {
+        let _ = writeln!(out, "| REST root | {} |", escape(root));
+    }
+
+    let listed: Vec<&PageResult> = LISTED
+        .iter()
+        .flat_map(|v| report.pages.iter().filter(move |p| p.verdict == *v))
+        .collect();
+    let _ = writeln!(out);
+    let _ = writeln!(out, "### Pages to look at ({})", listed.len());
+    let _ = writeln!(out);
+    if listed.is_empty() {
+        let _ = writeln!(
+            out,
+            "None: no page is dead, expiring, unverifiable or in error."
+        );
+    } else {
+        let _ = writeln!(out, "| page | verdict | cache | age | dies at / reason |");
+        let _ = writeln!(out, "|:--|:--|:--|--:|:--|");
+        for p in listed {
+            let _ = writeln!(
+                out,
+                "| {} | `{}` | {} | {} | {} |",
+                link(&p.url, &report.site),
+                p.verdict.as_str(),
+                cache_text(p),
+                age_text(p),
+                outcome(p, report)
+            );
+        }
+    }
+
+    if !report.recommendations.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "### What to change");
+        let _ = writeln!(out);
+        for (i, r) in report.recommendations.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "{}. **{}**: set {} to **{}**.  ",
+                i + 1,
+                escape(r.layer.unwrap_or("page cache")),
+                escape(&r.setting),
+                escape(&r.value)
+            );
+            let _ = writeln!(out, "   {}.  ", escape(&r.impact));
+            let _ = write!(out, "   Why: {}.", escape(&r.why));
+            if r.urls.is_empty() {
+                let _ = writeln!(out);
+            } else {
+                let pages: Vec<String> = r.urls.iter().map(|u| link(u, &report.site)).collect();
+                let _ = writeln!(out, "  ");
+                let _ = writeln!(out, "   Pages: {}", pages.join(", "));
+            }
+        }
+    }
+
+    let warnings: Vec<String> = report
+        .warnings
+        .iter()
+        .cloned()
+        .chain(report.sitemaps.iter().flat_map(|sm| {
+            sm.warnings
+                .iter()
+                .map(move |w| format!("sitemap {}: {w}", sm.url))
+        }))
+        .collect();
+    if !warnings.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "### Warnings");
+        let _ = writeln!(out);
+        for w in warnings {
+            let _ = writeln!(out, "- {}", escape(&w));
+        }
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "<sub>nonce-audit {} · schema {}</sub>",
+        escape(report.tool_version),
+        escape(report.schema)
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_cannot_break_the_row_or_inject_markup() {
+        let cell = escape("a | b\nc\r\nd <script>alert(1)</script> *x* [l](u)");
+        assert!(!cell.contains('\n'));
+        assert_eq!(cell.matches('<').count(), cell.matches("\\<").count());
+        assert_eq!(cell.matches('|').count(), cell.matches("\\|").count());
+        assert_eq!(
+            cell,
+            "a \\| b c d \\<script\\>alert(1)\\</script\\> \\*x\\* \\[l\\](u)"
+        );
+        assert_eq!(
+            escape("rest_cookie_invalid _x_"),
+            "rest_cookie_invalid \\_x\\_"
+        );
+    }
+
+    #[test]
+    fn only_web_urls_become_links_and_their_target_stays_in_the_cell() {
+        assert_eq!(
+            link("https://ex.com/a|b/", "https://ex.com/"),
+            "[/a\\|b/](<https://ex.com/a%7Cb/>)"
+        );
+        assert_eq!(
+            link("javascript:alert(1)", "https://ex.com/"),
+            "javascript:alert(1)"
+        );
+    }
+}

@@ -1,0 +1,376 @@
+//! Every report format on one fixed audit, compared with the files in `tests/golden/`.
+//!
+//! The audit is real (the demo's simulated WordPress on loopback, plus a page whose REST root is
+//! off-site and a failing page whose URL carries `|` and `&`), with the server's clock
+//! frozen, so the only volatile bits are the loopback port and the local start and finish times;
+//! those are normalised before comparing. After a deliberate change to a format, rewrite the
+//! golden files with `UPDATE_GOLDEN=1 cargo test --test reports` and review the diff.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use nonce_audit::audit::{self, AuditConfig};
+use nonce_audit::clock::utc;
+use nonce_audit::discover::Target;
+use nonce_audit::model::{FailOn, PageResult, Report, Verdict};
+use nonce_audit::report::{Format, RenderOptions};
+use nonce_audit::sim::{Shape, SimPage, SimSite};
+
+/// 2026-11-24 15:00:00 UTC, three hours into the 12:00 tick.
+const NOW: i64 = 1_795_532_400;
+
+/// A page whose REST root is on another host: its nonce must not be sent there.
+const OFF_SITE: &str = "<!DOCTYPE html><html><head><title>Partner</title>\
+<link rel=\"https://api.w.org/\" href=\"https://partner.example/wp-json/\" />\
+<script>var wpApiSettings = {\"root\":\"https:\\/\\/partner.example\\/wp-json\\/\",\"nonce\":\"{{nonce}}\"};</script>\
+</head><body>partner</body></html>";
+
+struct Fixture {
+    report: Report,
+    /// `http://127.0.0.1:<port>` of the run, replaced by [`BASE`] in the golden files.
+    base: String,
+}
+
+const BASE: &str = "http://127.0.0.1:PORT";
+
+async fn audit_fixed_site() -> Fixture {
+    let mut sim = nonce_audit::demo::scenario(NOW);
+    sim.pages.extend([
+        SimPage::new("/partner/", Shape::Template(OFF_SITE.to_owned())),
+        SimPage::new("/search/?q=a|b&lang=en", Shape::Status(503)),
+    ]);
+    let site = SimSite::start(sim).await.expect("start the simulated site");
+    let mut config = AuditConfig::new(Target::parse(&format!("{}/", site.base_url())).unwrap());
+    config.fetch.rate_per_host = 0.0;
+    config.fetch.timeout = Duration::from_secs(5);
+    let mut report = audit::run(&config, audit::quiet()).await.expect("audit");
+    // The local clock's start and finish are the only times not taken from the frozen server.
+    report.started_at = utc(NOW + 2);
+    report.finished_at = utc(NOW + 2) + chrono::Duration::milliseconds(1_250);
+    Fixture {
+        report,
+        base: site.base_url(),
+    }
+}
+
+/// One audit for every test in this file (golden tests are plain `#[test]`s sharing it).
+fn fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(audit_fixed_site())
+    })
+}
+
+/// Replaces what differs from run to run: the loopback port and any probe cache-buster.
+fn normalise(text: &str, base: &str) -> String {
+    let text = text.replace(base, BASE);
+    let buster = regex::Regex::new(r"nonce_audit_cb=[0-9A-Za-z_-]+").unwrap();
+    buster.replace_all(&text, "nonce_audit_cb=CB").into_owned()
+}
+
+fn render(format: Format, fail_on: FailOn) -> String {
+    let f = fixture();
+    let bytes = format.render(
+        &f.report,
+        &RenderOptions {
+            color: false,
+            fail_on,
+        },
+    );
+    normalise(&String::from_utf8(bytes).unwrap(), &f.base)
+}
+
+fn golden_path(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name)
+}
+
+/// Compares `actual` with `tests/golden/<name>`, or rewrites it when `UPDATE_GOLDEN=1`.
+fn assert_golden(name: &str, actual: &str) {
+    let path = golden_path(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| v == "1") {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "cannot read {}: {e}; create it with UPDATE_GOLDEN=1",
+            path.display()
+        )
+    });
+    if expected != actual {
+        let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("golden-actual");
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::write(out.join(name), actual).unwrap();
+        let line = expected
+            .lines()
+            .zip(actual.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or_else(|| expected.lines().count().min(actual.lines().count()));
+        panic!(
+            "{name} differs from the golden file at line {}:\n  golden: {:?}\n  actual: {:?}\n\
+             actual output written to {}; if the change is intended, run UPDATE_GOLDEN=1 cargo test --test reports",
+            line + 1,
+            expected.lines().nth(line).unwrap_or("<end of file>"),
+            actual.lines().nth(line).unwrap_or("<end of file>"),
+            out.join(name).display()
+        );
+    }
+}
+
+#[test]
+fn the_fixture_has_every_verdict() {
+    let r = &fixture().report;
+    let s = &r.summary;
+    assert_eq!(
+        (
+            s.dead,
+            s.expiring,
+            s.unverifiable,
+            s.error,
+            s.fresh,
+            s.no_nonce
+        ),
+        (2, 1, 1, 1, 2, 1),
+        "{:#?}",
+        r.pages
+            .iter()
+            .map(|p| (&p.url, p.verdict, &p.reason))
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn golden_table() {
+    assert_golden("report.txt", &render(Format::Table, FailOn::Dead));
+}
+
+#[test]
+fn golden_json() {
+    assert_golden("report.json", &render(Format::Json, FailOn::Dead));
+}
+
+#[test]
+fn golden_csv() {
+    assert_golden("report.csv", &render(Format::Csv, FailOn::Dead));
+}
+
+#[test]
+fn golden_markdown() {
+    assert_golden("report.md", &render(Format::Markdown, FailOn::Dead));
+}
+
+#[test]
+fn golden_junit() {
+    assert_golden("report.junit.xml", &render(Format::Junit, FailOn::Dead));
+}
+
+#[test]
+fn golden_html() {
+    assert_golden("report.html", &render(Format::Html, FailOn::Dead));
+}
+
+#[test]
+fn rendering_is_deterministic() {
+    for format in [
+        Format::Table,
+        Format::Json,
+        Format::Csv,
+        Format::Markdown,
+        Format::Junit,
+        Format::Html,
+    ] {
+        assert_eq!(
+            render(format, FailOn::Dead),
+            render(format, FailOn::Dead),
+            "{format:?}"
+        );
+    }
+}
+
+/// What a CI server reads from the JUnit file: the counts on `<testsuite>` and the elements.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct JunitCounts {
+    tests_attr: u64,
+    failures_attr: u64,
+    errors_attr: u64,
+    testcases: u64,
+    failures: u64,
+    errors: u64,
+    system_outs: u64,
+    suites: u64,
+}
+
+fn parse_junit(xml: &str) -> JunitCounts {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut c = JunitCounts::default();
+    let attr = |e: &quick_xml::events::BytesStart<'_>, name: &str| -> u64 {
+        e.attributes()
+            .map(|a| a.unwrap())
+            .find(|a| a.key.as_ref() == name)
+            .map(|a| a.value.parse().unwrap())
+            .unwrap_or_else(|| panic!("missing attribute {name}"))
+    };
+    loop {
+        match reader.read_event().expect("well-formed JUnit XML") {
+            Event::Start(e) | Event::Empty(e) => match e.name().as_ref() {
+                "testsuite" => {
+                    c.suites += 1;
+                    c.tests_attr = attr(&e, "tests");
+                    c.failures_attr = attr(&e, "failures");
+                    c.errors_attr = attr(&e, "errors");
+                }
+                "testcase" => c.testcases += 1,
+                "failure" => c.failures += 1,
+                "error" => c.errors += 1,
+                "system-out" => c.system_outs += 1,
+                _ => {}
+            },
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    c
+}
+
+#[test]
+fn junit_counts_follow_fail_on() {
+    // The fixture: 2 dead, 1 expiring, 1 unverifiable, 1 error, 2 fresh, 1 no nonce.
+    for (fail_on, failures, notes) in [
+        (FailOn::Dead, 2, 2),
+        (FailOn::Expiring, 3, 1),
+        (FailOn::Unverifiable, 4, 0),
+        (FailOn::Never, 2, 2),
+    ] {
+        let c = parse_junit(&render(Format::Junit, fail_on));
+        assert_eq!(
+            c,
+            JunitCounts {
+                tests_attr: 8,
+                failures_attr: failures,
+                errors_attr: 1,
+                testcases: 8,
+                failures,
+                errors: 1,
+                system_outs: notes,
+                suites: 1,
+            },
+            "--fail-on {fail_on:?}"
+        );
+    }
+}
+
+/// The demo report with hostile strings where a hostile site can put them.
+fn hostile_report() -> Report {
+    let mut r = fixture().report.clone();
+    let evil = "<script>alert(1)</script>";
+    let mut p = PageResult::error(
+        &format!("https://evil.example/{evil}?a=1&b=\"2\"'"),
+        Some(500),
+        format!("the server said {evil} & \u{0}\u{1b}[31m"),
+    );
+    p.verdict = Verdict::Dead;
+    r.pages.push(p);
+    let mut js = PageResult::error("javascript:alert(1)", None, evil);
+    js.verdict = Verdict::Unverifiable;
+    r.pages.push(js);
+    r.site = format!("https://site.example/{evil}/");
+    r.warnings.push(format!("sitemap entry {evil}"));
+    if let Some(rec) = r.recommendations.first_mut() {
+        rec.urls.push(format!("https://evil.example/{evil}"));
+        rec.why = format!("{evil} why");
+    }
+    r
+}
+
+#[test]
+fn html_escapes_hostile_urls_and_reasons() {
+    let html = String::from_utf8(Format::Html.render(&hostile_report(), &RenderOptions::default()))
+        .unwrap();
+    assert!(
+        !html.contains("<script>alert"),
+        "raw script tag in the HTML"
+    );
+    assert!(!html.contains("\u{0}") && !html.contains("\u{1b}"));
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    // Exactly one script element: the report's own, admitted by its hash in the CSP.
+    assert_eq!(html.matches("<script").count(), 1);
+    assert!(html.contains("script-src 'sha256-"));
+    assert!(
+        !html.contains("href=\"javascript:"),
+        "javascript: URL became a link"
+    );
+    // Quotes cannot end an attribute early.
+    assert!(!html.contains("b=\"2\""));
+    assert!(html.contains("b=&quot;2&quot;&#39;"));
+}
+
+#[test]
+fn junit_and_markdown_escape_hostile_strings_too() {
+    let report = hostile_report();
+    let xml = String::from_utf8(Format::Junit.render(&report, &RenderOptions::default())).unwrap();
+    assert!(!xml.contains("<script>"));
+    assert!(!xml.contains('\u{0}') && !xml.contains('\u{1b}'));
+    let c = parse_junit(&xml);
+    assert_eq!(c.testcases, c.tests_attr);
+    let md =
+        String::from_utf8(Format::Markdown.render(&report, &RenderOptions::default())).unwrap();
+    assert!(!md.contains("<script>"));
+    assert!(!md.contains("](<javascript:"));
+    for line in md
+        .lines()
+        .filter(|l| l.starts_with("| [") || l.starts_with("| javascript"))
+    {
+        // Every row keeps its five cells: no unescaped `|` from the report.
+        let cells = line.replace("\\|", "").matches('|').count();
+        assert_eq!(cells, 6, "{line}");
+    }
+}
+
+#[test]
+fn the_binary_writes_every_new_format_and_junit_follows_fail_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nonce-audit"))
+        .args(["demo", "-q", "--no-progress", "--format", "junit"])
+        .args(["--fail-on", "expiring"])
+        .args(["-o", &path("r.json"), "-o", &path("r.md")])
+        .args(["-o", &path("r.xml"), "-o", &path("r.HTML")])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path("r.json")).unwrap()).unwrap();
+    let s = &json["summary"];
+    let xml = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(std::fs::read_to_string(path("r.xml")).unwrap(), xml);
+    let c = parse_junit(&xml);
+    assert_eq!(c.tests_attr, s["pages"].as_u64().unwrap());
+    assert_eq!(
+        c.failures_attr,
+        s["dead"].as_u64().unwrap() + s["expiring"].as_u64().unwrap()
+    );
+    let md = std::fs::read_to_string(path("r.md")).unwrap();
+    assert!(md.starts_with("## nonce-audit report: http://127.0.0.1:"));
+    let html = std::fs::read_to_string(path("r.HTML")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains(&format!(
+        "<span class=\"count\" id=\"count-dead\">{}</span>",
+        s["dead"]
+    )));
+}
