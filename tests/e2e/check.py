@@ -1,0 +1,434 @@
+#!/usr/bin/env python3
+"""Assertions of the nonce-audit e2e.
+
+Usage: check.py REPORTS_DIR LOG_DIR
+
+Reads the JSON reports written by `nonce-audit audit ... -o NAME.json`, the context
+recorded by run.sh (ctx.env: ticks, primed pages and nonces, exit codes, log
+offsets) and the servers' own access logs.  Never looks at terminal text.
+Prints one PASS/FAIL line per scenario (details indented under a FAIL) and
+writes "<passed> <failed>" to REPORTS_DIR/counts for run.sh.
+"""
+import json
+import os
+import re
+import sys
+from collections import Counter
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+
+REPORTS, LOGS = sys.argv[1], sys.argv[2]
+VERDICTS = ("fresh", "expiring", "dead", "no_nonce", "unverifiable", "error")
+NO_NONCE_PATH = "/no-nonce/"
+
+
+def load_ctx():
+    ctx = {}
+    with open(os.path.join(REPORTS, "ctx.env")) as f:
+        for line in f:
+            k, _, v = line.rstrip("\n").partition("=")
+            ctx[k] = v
+    return ctx
+
+
+CTX = load_ctx()
+LIFE = int(CTX["nonce_life"])
+L = LIFE // 2
+PORT_CACHE, PORT_ORIGIN, PORT_VARNISH = CTX["ports"].split()
+DEAD = CTX["dead_paths"].split()
+EXP = CTX["exp_paths"].split()
+
+
+def ctx_int(key):
+    v = CTX.get(key)
+    return int(v) if v not in (None, "") else None
+
+
+def tick(t):
+    return -(-int(t) // L)  # ceil(t / L), as wp_nonce_tick()
+
+
+def epoch(s):
+    if s is None:
+        return None
+    return datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
+
+
+def iso(t):
+    return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def path_of(url):
+    u = urlsplit(url)
+    return u.path + ("?" + u.query if u.query else "")
+
+
+class Failed(Exception):
+    pass
+
+
+class Scenario:
+    def __init__(self, name):
+        self.name, self.problems, self.notes = name, [], []
+
+    def check(self, cond, msg):
+        if not cond:
+            self.problems.append(msg)
+        return cond
+
+    def note(self, msg):
+        self.notes.append(msg)
+
+    def require(self, cond, msg):
+        if not cond:
+            self.problems.append(msg)
+            raise Failed()
+
+
+_reports = {}
+
+
+def report(sc, name):
+    """Load NAME.json; fail the scenario (with the tool's stderr) if it is unusable."""
+    if name in _reports:
+        r = _reports[name]
+    else:
+        path = os.path.join(REPORTS, name + ".json")
+        try:
+            with open(path) as f:
+                r = json.load(f)
+        except (OSError, ValueError) as e:
+            r = e
+        _reports[name] = r
+    if isinstance(r, Exception):
+        err = ""
+        try:
+            with open(os.path.join(REPORTS, name + ".stderr")) as f:
+                err = f.read().strip()[-600:]
+        except OSError:
+            pass
+        sc.require(False, f"report {name}.json unusable ({r}); exit={CTX.get(name + '_rc')}; stderr: {err!r}")
+    sc.require(isinstance(r, dict) and isinstance(r.get("pages"), list), f"{name}.json: no pages[]")
+    return r
+
+
+def basic(sc, name, r, site):
+    """Checks every report must pass: schema, site, summary consistent with pages."""
+    sc.check(r.get("schema") == "nonce-audit/1", f"{name}: schema={r.get('schema')!r}")
+    sc.check(r.get("site") == site, f"{name}: site={r.get('site')!r}, expected {site!r}")
+    sc.check(r.get("nonce_life_s") == LIFE, f"{name}: nonce_life_s={r.get('nonce_life_s')!r}, expected {LIFE}")
+    pages = r["pages"]
+    counts = Counter(p.get("verdict") for p in pages)
+    summ = r.get("summary") or {}
+    sc.check(summ.get("pages") == len(pages), f"{name}: summary.pages={summ.get('pages')} but {len(pages)} pages")
+    for v in VERDICTS:
+        sc.check(summ.get(v, 0) == counts.get(v, 0), f"{name}: summary.{v}={summ.get(v)} but {counts.get(v, 0)} pages say {v}")
+    bad = [p.get("verdict") for p in pages if p.get("verdict") not in VERDICTS]
+    sc.check(not bad, f"{name}: unknown verdicts {bad}")
+    paths = [path_of(p["url"]) for p in pages]
+    dup = [k for k, n in Counter(paths).items() if n > 1]
+    sc.check(not dup, f"{name}: pages listed twice: {dup}")
+    return {path_of(p["url"]): p for p in pages}
+
+
+def overran(sc, name, start_key, end_key):
+    """The e2e itself checks that an audit did not run past its tick (choreography)."""
+    a, b = ctx_int(start_key), ctx_int(end_key)
+    sc.require(a is not None and a == b,
+               f"{name}: the audit started in tick {a} but ended in tick {b}: it took longer than the "
+               f"{L}s tick window, so fresh/expiring verdicts are not comparable (slow machine or slow audit)")
+
+
+def server_tick(sc, name, r, expected):
+    st = epoch(r.get("server_time"))
+    sc.require(st is not None, f"{name}: no server_time")
+    sc.require(
+        tick(st) == expected,
+        f"{name}: server_time {r.get('server_time')} is in tick {tick(st)}, the audit was started in tick "
+        f"{expected} (audit crossed a tick boundary, or server_time is not the server's Date)",
+    )
+
+
+def nonce_values(p):
+    return [n.get("value") for n in (p.get("nonces") or [])]
+
+
+def expect_page(sc, name, path, p, verdict, dies_at=None, nonce=None, layer="skip", hit="skip"):
+    if not sc.check(p is not None, f"{name}: page {path} missing from the report"):
+        return
+    where = f"{name} {path}"
+    sc.check(p.get("verdict") == verdict, f"{where}: verdict={p.get('verdict')!r} (reason {p.get('reason')!r}), expected {verdict!r}")
+    sc.check(p.get("status") == 200, f"{where}: status={p.get('status')!r}, expected 200")
+    if dies_at is not None:
+        got = epoch(p.get("dies_at"))
+        sc.check(got == dies_at, f"{where}: dies_at={p.get('dies_at')!r}, expected {iso(dies_at)} (tick arithmetic, L={L}s)")
+    if nonce is not None:
+        vals = nonce_values(p)
+        sc.check(nonce in vals, f"{where}: nonces={vals}, expected {nonce}")
+        srcs = {(n.get("source"), n.get("action")) for n in p.get("nonces") or []}
+        sc.check(("wpApiSettings", "wp_rest") in srcs, f"{where}: nonce source/action {srcs}, expected wpApiSettings/wp_rest")
+    cache = p.get("cache") or {}
+    if layer == "skip":
+        return
+    if hit is True or layer is None:
+        sc.check(cache.get("layer") == layer, f"{where}: cache.layer={cache.get('layer')!r}, expected {layer!r}")
+        if hit is True:
+            sc.check(cache.get("hit") is True, f"{where}: cache.hit={cache.get('hit')!r}, expected True")
+    else:
+        # A cache MISS: the layer must still be detected from its header.  Accepted shapes:
+        # {"layer": L, "hit": false} or {"layer": null, "hit": false, "layers": [{"layer": L, "hit": false}]}
+        # (the binary reports as top-level layer only a layer that served a hit).
+        seen = [x for x in cache.get("layers") or [] if x.get("layer") == layer]
+        sc.check(cache.get("hit") is False, f"{where}: cache.hit={cache.get('hit')!r}, expected False (a MISS)")
+        sc.check(cache.get("layer") in (layer, None) and seen and seen[0].get("hit") is False,
+                 f"{where}: cache={ {k: cache.get(k) for k in ('layer', 'hit', 'layers')} }, expected layer {layer!r} seen with hit=false")
+
+
+# ---------------------------------------------------------------- logs
+NGINX_RE = re.compile(r'^(\S+) (\d+) "(\S+) (\S+)" (\d+) nonce="([^"]*)" cache="([^"]*)" ua="(.*)"$')
+NCSA_RE = re.compile(r'^(\d+) "(\S+) (\S+)" (\d+) age=(\S*) hitmiss=(\S*) nonce=(\S*)$')
+
+
+def log_slice(fname, start, end):
+    with open(os.path.join(LOGS, fname), "rb") as f:
+        f.seek(start)
+        return f.read(end - start).decode("utf-8", "replace").splitlines()
+
+
+def is_rest(uri):
+    return "/wp-json/" in uri or "rest_route=" in uri or uri.startswith("/wp-json")
+
+
+def is_discovery(uri):
+    return uri.startswith("/robots.txt") or "sitemap" in uri
+
+
+# ---------------------------------------------------------------- scenarios
+def cache_front(sc, name, port, layer):
+    """nginx / varnish: primed pages dead, the rest fresh, layer and dies_at."""
+    site = f"http://127.0.0.1:{port}/"
+    r = report(sc, name)
+    pages = basic(sc, name, r, site)
+    i = ctx_int("tick_main")
+    overran(sc, name, "tick_main", "main_end_tick")
+    server_tick(sc, name, r, i)
+    sc.check(CTX.get(name + "_rc") == "1", f"{name}: exit code {CTX.get(name + '_rc')}, expected 1 (dead pages, --fail-on dead)")
+    sc.check(r.get("rest_root") == site + "wp-json/", f"{name}: rest_root={r.get('rest_root')!r}")
+    for path in DEAD:
+        expect_page(sc, name, path, pages.get(path), "dead", nonce=CTX["nonce_dead"], layer=layer, hit=True)
+    fresh = [x for x in pages if x not in DEAD and x not in EXP and x != NO_NONCE_PATH]
+    sc.check(len(fresh) >= 5, f"{name}: only {len(fresh)} unprimed pages with nonces")
+    for path in fresh:
+        expect_page(sc, name, path, pages[path], "fresh", dies_at=(i + 1) * L, layer=layer, hit=False)
+    expect_page(sc, name, NO_NONCE_PATH, pages.get(NO_NONCE_PATH), "no_nonce", layer=layer, hit=False)
+    fresh_nonces = {v for x in fresh for v in nonce_values(pages[x])}
+    sc.check(len(fresh_nonces) == 1 and CTX["nonce_dead"] not in fresh_nonces and CTX["nonce_exp"] not in fresh_nonces,
+             f"{name}: unprimed pages carry nonces {sorted(fresh_nonces)} (expected one new value)")
+    return r, pages
+
+
+def sc_nginx(sc):
+    cache_front(sc, "nginx", PORT_CACHE, "nginx-fastcgi")
+
+
+def sc_expiring(sc):
+    i = ctx_int("tick_main")
+    overran(sc, "main audits", "tick_main", "main_end_tick")
+    for name, port, layer in (("nginx", PORT_CACHE, "nginx-fastcgi"), ("varnish", PORT_VARNISH, "varnish")):
+        try:
+            r = report(sc, name)
+            pages = basic(sc, name, r, f"http://127.0.0.1:{port}/")
+            server_tick(sc, name, r, i)
+            for path in EXP:
+                expect_page(sc, name, path, pages.get(path), "expiring", dies_at=i * L, nonce=CTX["nonce_exp"], layer=layer, hit=True)
+        except Failed:
+            pass
+
+
+def sc_varnish(sc):
+    _, pages = cache_front(sc, "varnish", PORT_VARNISH, "varnish")
+    # The Age header each response really carried, from varnishncsa (client side).
+    ages = {}
+    for line in log_slice("varnish-access.log", int(CTX["varnish_log_from"]), int(CTX["varnish_log_to"])):
+        m = NCSA_RE.match(line)
+        if m and m.group(2) == "GET" and not is_rest(m.group(3)) and m.group(7) == "-":
+            ages.setdefault(m.group(3), []).append(int(m.group(5)) if m.group(5).isdigit() else None)
+    for path, p in pages.items():
+        got = (p.get("cache") or {}).get("age_s")
+        seen = ages.get(path)
+        if not sc.check(seen and len(seen) == 1 and seen[0] is not None, f"varnish {path}: varnishncsa saw {seen!r} page requests for it"):
+            continue
+        if path in DEAD or path in EXP:   # HITs: age_s must be the Age header
+            sc.check(got is not None and abs(got - seen[0]) <= 1, f"varnish {path}: cache.age_s={got!r}, Age header sent was {seen[0]}")
+        else:                             # MISSes (Age: 0): null is accepted too
+            sc.check(got is None or abs(got - seen[0]) <= 1, f"varnish {path}: cache.age_s={got!r}, Age header sent was {seen[0]}")
+    for path in DEAD:
+        a = (ages.get(path) or [None])[0]
+        sc.check(a is not None and a >= L, f"varnish {path}: Age {a!r} for a page cached two ticks earlier (fixture check)")
+    src = Counter((p.get("cache") or {}).get("age_source") for p in pages.values())
+    sc.note(f"age_source values: {dict(src)}")
+
+
+def sc_origin(sc):
+    name = "origin"
+    r = report(sc, name)
+    pages = basic(sc, name, r, f"http://127.0.0.1:{PORT_ORIGIN}/")
+    t = ctx_int("tick_origin")
+    overran(sc, name, "tick_origin", "origin_end_tick")
+    server_tick(sc, name, r, t)
+    sc.check(CTX.get("origin_rc") == "0", f"origin: exit code {CTX.get('origin_rc')}, expected 0")
+    try:
+        with open(os.path.join(REPORTS, "origin.stdout")) as f:
+            out = json.load(f)
+        sc.check(out == r, "origin: --format json on stdout differs from the -o report.json")
+    except (OSError, ValueError) as e:
+        sc.check(False, f"origin: --format json stdout is not JSON ({e})")
+    for path, p in pages.items():
+        if path == NO_NONCE_PATH:
+            expect_page(sc, name, path, p, "no_nonce")
+        else:
+            expect_page(sc, name, path, p, "fresh", dies_at=(t + 1) * L, layer=None)
+
+
+def sc_blocked(sc):
+    for name, flag, rc in (("blocked_unverifiable", "unverifiable", "1"), ("blocked_expiring", "expiring", "0")):
+        try:
+            r = report(sc, name)
+            pages = basic(sc, name, r, f"http://127.0.0.1:{PORT_ORIGIN}/")
+            sc.check(CTX.get(name + "_rc") == rc, f"{name}: --fail-on {flag}: exit code {CTX.get(name + '_rc')}, expected {rc}")
+            summ = r.get("summary") or {}
+            sc.check(summ.get("fresh") == 0 and summ.get("dead") == 0 and summ.get("expiring") == 0,
+                     f"{name}: summary {summ} (no page may be judged)")
+            for path, p in pages.items():
+                expect_page(sc, name, path, p, "no_nonce" if path == NO_NONCE_PATH else "unverifiable")
+            sc.check(len(pages) == 14, f"{name}: {len(pages)} pages, expected 14")
+        except Failed:
+            pass
+
+
+def sc_plain(sc):
+    name = "plain"
+    r = report(sc, name)
+    pages = basic(sc, name, r, f"http://127.0.0.1:{PORT_ORIGIN}/")
+    t = ctx_int("tick_plain")
+    overran(sc, name, "tick_plain", "plain_end_tick")
+    server_tick(sc, name, r, t)
+    sc.check(CTX.get("plain_rc") == "0", f"plain: exit code {CTX.get('plain_rc')}, expected 0")
+    root = r.get("rest_root") or ""
+    sc.check("rest_route=/" in root and "/wp-json/" not in root, f"plain: rest_root={root!r}")
+    sm = [s.get("url") or "" for s in r.get("sitemaps") or []]
+    sc.check(any("sitemap=index" in u for u in sm), f"plain: sitemaps {sm} (expected /?sitemap=index)")
+    sc.check(len(pages) == 14, f"plain: {len(pages)} pages, expected 14: {sorted(pages)}")
+    sc.check(all(x == "/" or "?" in x for x in pages), f"plain: pretty URLs in a plain-permalink site: {sorted(pages)}")
+    no_nonce = [x for x, p in pages.items() if not nonce_values(p)]
+    sc.check(len(no_nonce) == 1, f"plain: pages without a nonce: {no_nonce} (expected just the no-nonce page)")
+    for path, p in pages.items():
+        expect_page(sc, name, path, p, "no_nonce" if path in no_nonce else "fresh", dies_at=None if path in no_nonce else (t + 1) * L)
+
+
+def sc_discovery(sc):
+    published = set()
+    for kind in ("posts", "pages"):
+        with open(os.path.join(REPORTS, f"published-{kind}.json")) as f:
+            published |= {path_of(x["link"]) for x in json.load(f)}
+    sc.require(len(published) == 11, f"fixture: WordPress lists {len(published)} published posts+pages, expected 11")
+    for name, port in (("origin", PORT_ORIGIN), ("nginx", PORT_CACHE)):
+        try:
+            site = f"http://127.0.0.1:{port}/"
+            r = report(sc, name)
+            pages = basic(sc, name, r, site)
+            sm = r.get("sitemaps") or []
+            idx = [s for s in sm if s.get("url") == site + "wp-sitemap.xml"]
+            sc.check(idx and "robots" in str(idx[0].get("found_via", "")).lower(),
+                     f"{name}: sitemaps={[(s.get('url'), s.get('found_via')) for s in sm]} (expected {site}wp-sitemap.xml found via robots.txt)")
+            missing = published - set(pages)
+            sc.check(not missing, f"{name}: published but not audited: {sorted(missing)}")
+            sc.check("/draft-post/" not in pages, f"{name}: the draft was audited")
+            extra = set(pages) - published - {"/", "/category/uncategorized/", "/author/admin/"}
+            sc.check(not extra, f"{name}: audited pages that are in no sitemap: {sorted(extra)}")
+        except Failed:
+            pass
+
+
+def sc_requests(sc):
+    r = report(sc, "nginx")
+    pages = basic(sc, "nginx", r, f"http://127.0.0.1:{PORT_CACHE}/")
+    lines = log_slice("cache-access.log", int(CTX["cache_log_from"]), int(CTX["cache_log_to"]))
+    reqs = []
+    for line in lines:
+        m = NGINX_RE.match(line)
+        if sc.check(m is not None, f"unparsed access-log line: {line!r}"):
+            reqs.append({"method": m.group(3), "uri": m.group(4), "status": m.group(5), "nonce": m.group(6), "cache": m.group(7)})
+    page_nonces = {v for p in r["pages"] for v in nonce_values(p)}
+
+    def nonce_of(q):
+        if q["nonce"] not in ("", "-"):
+            return q["nonce"]
+        m = re.search(r"[?&]_wpnonce=([^&]*)", q["uri"])
+        return m.group(1) if m else None
+
+    probes = [q for q in reqs if is_rest(q["uri"]) and nonce_of(q)]
+    by_nonce = Counter(nonce_of(q) for q in probes)
+    for n in sorted(page_nonces):
+        sc.check(by_nonce.get(n) == 1, f"nonce {n}: probed {by_nonce.get(n, 0)} times, expected once")
+    control = [q for q in probes if nonce_of(q) not in page_nonces]
+    sc.check(len(control) == 1, f"control probes: {[(q['uri'], nonce_of(q)) for q in control]}, expected exactly one")
+    for q in control:
+        sc.check(re.fullmatch(r"[0-9a-f]{10}", nonce_of(q) or "") is not None, f"control nonce {nonce_of(q)!r} is not well-formed")
+        sc.check(q["status"] == "403", f"control probe got HTTP {q['status']}, expected 403")
+    sc.check(len(probes) == len(page_nonces) + 1, f"{len(probes)} nonce probes for {len(page_nonces)} distinct nonces")
+    rp = (r.get("summary") or {}).get("rest_probes")
+    sc.check(rp == len(probes), f"summary.rest_probes={rp}, the access log shows {len(probes)}")
+    cached = [q["uri"] for q in probes if q["cache"] == "HIT"]
+    sc.check(not cached, f"probes answered from the page cache: {cached}")
+    uris = [q["uri"] for q in probes]
+    sc.check(len(set(uris)) == len(uris), f"probe URLs repeat (no cache-buster?): {uris}")
+    fetches = Counter(q["uri"] for q in reqs if not is_rest(q["uri"]) and not is_discovery(q["uri"]))
+    twice = {u: n for u, n in fetches.items() if n > 1}
+    sc.check(not twice, f"pages fetched more than once: {twice}")
+    sc.check(set(fetches) == set(pages), f"fetched {sorted(fetches)} vs reported {sorted(pages)}")
+    sc.note(f"{len(reqs)} requests: {len(probes)} probes, {sum(fetches.values())} page fetches, "
+            f"{sum(1 for q in reqs if is_discovery(q['uri']))} robots/sitemap, "
+            f"{sum(1 for q in reqs if is_rest(q['uri']) and not nonce_of(q))} REST without nonce")
+
+
+SCENARIOS = [
+    ("nginx-fastcgi: primed pages dead, unprimed fresh, layer nginx-fastcgi, dies_at = tick arithmetic", sc_nginx),
+    ("expiring: pages cached one tick ago -> expiring, dies_at = next boundary (nginx and Varnish)", sc_expiring),
+    ("varnish: primed pages dead, unprimed fresh, layer varnish, age_s = Age header (+-1 s)", sc_varnish),
+    ("origin (no cache): every page with a nonce fresh", sc_origin),
+    ("REST blocked (401 rest_not_logged_in @10): nonce pages unverifiable, exit code follows --fail-on", sc_blocked),
+    ("plain permalinks: REST root ?rest_route=/, sitemap /?sitemap=index, audit works", sc_plain),
+    ("discovery: bare site URL -> robots.txt -> /wp-sitemap.xml -> every published post and page", sc_discovery),
+    ("request count (nginx access log): one probe per distinct nonce + one control, no page fetched twice", sc_requests),
+]
+
+
+def main():
+    passed = failed = 0
+    for title, fn in SCENARIOS:
+        sc = Scenario(title)
+        try:
+            fn(sc)
+        except Failed:
+            pass
+        except Exception as e:  # a crash in a check is a failure, never a pass
+            sc.problems.append(f"check crashed: {e!r}")
+        if sc.problems:
+            failed += 1
+            print(f"FAIL {sc.name}")
+            for msg in sc.problems[:25]:
+                print(f"     - {msg}")
+            if len(sc.problems) > 25:
+                print(f"     ... {len(sc.problems) - 25} more")
+        else:
+            passed += 1
+            print(f"PASS {sc.name}")
+        for n in sc.notes:
+            print(f"     ({n})")
+    with open(os.path.join(REPORTS, "counts"), "w") as f:
+        f.write(f"{passed} {failed}\n")
+
+
+if __name__ == "__main__":
+    main()
