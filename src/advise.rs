@@ -1,96 +1,513 @@
 //! What to change: turning page verdicts into settings an operator can set.
 //!
 //! A verdict alone says something is wrong; the operator needs the setting to change, in the
-//! cache's own words, and what it would have fixed on this very audit. Every number in an
-//! `impact` is counted from the audited pages, never written in advance.
+//! cache's own words (from the layer table in `cache/table.rs`), and what it would have fixed on
+//! this very audit. Every number in an `impact` is counted from the audited pages, never written
+//! in advance.
+//!
+//! The rules, from the facts:
+//! - **ttl**: a copy never older than one tick (`nonce_life / 2`) always carries an accepted
+//!   nonce. The safe lifespan is that tick minus the layer's own slack (a purge cron, a garbage
+//!   collector) minus a margin of a twelfth of the tick (one hour by default, so WP Rocket gets
+//!   its documented 10 h); stacked layers share the budget, since their lifespans add up.
+//! - **exclude**: layers with no expiry, or copies observed far older than the layer's lifespan,
+//!   need the nonce pages left out of the cache.
+//! - **esi**: LiteSpeed can fill `wp_rest` nonces in at delivery (ESI nonces).
+//! - **refresh**: a plugin nonce that breaks guests when stale is its author's to fix.
 
 use std::collections::BTreeMap;
 
 use crate::audit::human_duration;
+use crate::cache::{self, LayerSpec, NO_KEY, UNKNOWN};
 use crate::clock::NonceClock;
-use crate::model::{PageResult, Recommendation, Verdict};
+use crate::model::{NonceState, PageResult, Recommendation, Verdict};
 
-/// How a layer's lifespan is set, for layers whose setting the advice can name.
-struct TtlSetting {
-    setting: &'static str,
-    /// Extra lifetime the layer adds beyond its TTL (e.g. a purge cron that runs hourly).
-    slack_s: i64,
+/// `UI path (option key)`, as the operator finds it.
+fn setting_text(ui: &str, key: &str) -> String {
+    if key == NO_KEY || key == UNKNOWN || key.is_empty() {
+        ui.to_owned()
+    } else {
+        format!("{ui} ({key})")
+    }
 }
 
-fn ttl_setting(layer: Option<&str>) -> TtlSetting {
-    let spec = layer.and_then(crate::cache::spec);
-    match spec {
-        Some(s) => TtlSetting {
-            setting: s.ttl_setting.ui_path,
-            slack_s: i64::try_from(s.slack_s).unwrap_or(i64::MAX),
-        },
-        None => TtlSetting {
-            setting: "the page cache's lifespan (TTL) for HTML pages",
-            slack_s: 0,
-        },
+/// Rounds a lifespan down to a value people type into a settings screen.
+fn round_down(s: i64) -> i64 {
+    match s {
+        s if s >= 7_200 => s / 3_600 * 3_600,
+        s if s >= 1_800 => s / 900 * 900,
+        s if s >= 120 => s / 60 * 60,
+        s => s.max(1),
     }
+}
+
+fn slack(id: &str) -> i64 {
+    cache::spec(id).map_or(0, |s| i64::try_from(s.slack_s).unwrap_or(i64::MAX / 4))
+}
+
+/// The layers of a page that can hold its copy: those that served it or whose status is unknown.
+fn stack(p: &PageResult) -> Vec<&'static str> {
+    let layers: Vec<&'static str> = p
+        .cache
+        .layers
+        .iter()
+        .filter(|l| l.hit != Some(false))
+        .map(|l| l.layer)
+        .collect();
+    if layers.is_empty() {
+        p.cache.layer.into_iter().collect()
+    } else {
+        layers
+    }
+}
+
+/// The largest lifespan each layer of `stack` may have so that the whole stack fits in a tick.
+fn safe_share(stack: &[&str], tick: i64) -> i64 {
+    let margin = (tick / 12).max(1);
+    let slack: i64 = stack.iter().map(|id| slack(id)).sum();
+    let n = i64::try_from(stack.len().max(1)).unwrap_or(1);
+    round_down(((tick - margin - slack) / n).max(1))
+}
+
+struct Group<'a> {
+    dead: Vec<&'a PageResult>,
+    expiring: Vec<&'a PageResult>,
+    share: i64,
 }
 
 /// Builds the recommendations for an audit, most impact first.
 pub fn recommend(pages: &[PageResult], clock: &NonceClock) -> Vec<Recommendation> {
     let tick = clock.tick_len();
-    let mut by_layer: BTreeMap<Option<&'static str>, Vec<&PageResult>> = BTreeMap::new();
+    let mut out: Vec<(usize, Recommendation)> = Vec::new();
+
+    // Group dead and expiring pages by every layer that can hold their copy.
+    let mut groups: BTreeMap<Option<&'static str>, Group> = BTreeMap::new();
     for p in pages
         .iter()
         .filter(|p| matches!(p.verdict, Verdict::Dead | Verdict::Expiring))
     {
-        by_layer.entry(p.cache.layer).or_default().push(p);
+        let st = stack(p);
+        let share = safe_share(&st, tick);
+        let keys: Vec<Option<&'static str>> = if st.is_empty() {
+            vec![None]
+        } else {
+            st.iter().map(|l| Some(*l)).collect()
+        };
+        for k in keys {
+            let g = groups.entry(k).or_insert_with(|| Group {
+                dead: Vec::new(),
+                expiring: Vec::new(),
+                share,
+            });
+            g.share = g.share.min(share);
+            if p.verdict == Verdict::Dead {
+                g.dead.push(p);
+            } else {
+                g.expiring.push(p);
+            }
+        }
     }
-    let mut out = Vec::new();
-    for (layer, group) in by_layer {
-        let dead: Vec<&&PageResult> = group
-            .iter()
-            .filter(|p| p.verdict == Verdict::Dead)
-            .collect();
-        if dead.is_empty() {
+
+    for (layer, g) in &groups {
+        if g.dead.is_empty() {
             continue;
         }
-        let setting = ttl_setting(layer);
-        let safe = (tick - setting.slack_s).max(60);
-        // A copy never older than `safe` carries a nonce made at most `safe` ago, which WordPress
-        // accepts for at least one full tick: such a page cannot be dead. Count the dead pages
-        // that a cache served (hit or dated copy): a shorter lifespan would have renewed them.
-        let cached: Vec<&&&PageResult> = dead
-            .iter()
-            .filter(|p| p.cache.hit == Some(true) || p.cache.age_s.is_some_and(|a| a > safe))
-            .collect();
-        let impact = if layer.is_some() {
-            format!(
-                "with a lifespan of {}, {} of {} dead page(s) served by this cache would have been live",
-                human_duration(safe),
-                cached.len(),
-                dead.len()
-            )
-        } else {
-            format!(
-                "{} dead page(s) came from a cache nonce-audit could not name; a lifespan of {} keeps every cached nonce valid",
-                dead.len(),
-                human_duration(safe)
-            )
-        };
-        out.push((
-            cached.len(),
-            Recommendation {
-                layer,
-                kind: "ttl",
-                setting: setting.setting.to_owned(),
-                value: human_duration(safe),
-                urls: dead.iter().map(|p| p.url.clone()).collect(),
-                why: format!(
-                    "WordPress accepts a nonce for {} to {} after the page was generated (nonce_life {}); a cached copy older than that hands visitors a dead nonce, and their REST calls fail with 403 rest_cookie_invalid_nonce",
-                    human_duration(tick),
-                    human_duration(2 * tick - 1),
-                    human_duration(2 * tick)
-                ),
-                impact,
-            },
+        let spec = layer.and_then(cache::spec);
+        out.push(ttl(*layer, spec, g, tick));
+        if let Some(spec) = spec {
+            if let Some(r) = exclude(spec, g) {
+                out.push(r);
+            }
+            if spec.id == "litespeed" {
+                out.push(esi(spec, g));
+            }
+        }
+    }
+    out.extend(refresh(pages));
+    out.sort_by_key(|(impact, _)| std::cmp::Reverse(*impact));
+    out.into_iter().map(|(_, r)| r).collect()
+}
+
+fn ttl(
+    layer: Option<&'static str>,
+    spec: Option<&'static LayerSpec>,
+    g: &Group,
+    tick: i64,
+) -> (usize, Recommendation) {
+    let value = g.share;
+    let aged: Vec<i64> = g.dead.iter().filter_map(|p| p.cache.age_s).collect();
+    // A dead page whose copy is older than the new lifespan would have been rendered again, with
+    // a nonce WordPress still accepts.
+    let saved = aged.iter().filter(|a| **a > value).count();
+    let undated = g.dead.len() - aged.len();
+    let mut impact = format!(
+        "with a lifespan of {}, {} of {} dead page(s) would have been live",
+        human_duration(value),
+        saved,
+        g.dead.len()
+    );
+    if undated > 0 {
+        impact.push_str(&format!(
+            " ({undated} more had no measurable age: their cache sent no date)"
         ));
     }
-    out.sort_by_key(|r| std::cmp::Reverse(r.0));
-    out.into_iter().map(|(_, r)| r).collect()
+    if !g.expiring.is_empty() {
+        impact.push_str(&format!(
+            "; {} expiring page(s) would be renewed before their nonce dies",
+            g.expiring.len()
+        ));
+    }
+    let setting = match spec {
+        Some(s) => setting_text(s.ttl_setting.ui_path, s.ttl_setting.option_key),
+        None => "the page cache's lifespan (TTL) for HTML pages".to_owned(),
+    };
+    let stacked = g
+        .dead
+        .iter()
+        .chain(g.expiring.iter())
+        .any(|p| stack(p).len() > 1);
+    let mut why = format!(
+        "WordPress accepts a nonce for {} to {} after the page was generated (nonce_life {}); a cached copy older than that hands visitors a dead nonce, and their REST calls fail with 403 rest_cookie_invalid_nonce",
+        human_duration(tick),
+        human_duration(2 * tick - 1),
+        human_duration(2 * tick)
+    );
+    if let Some(s) = spec {
+        if s.slack_s > 0 {
+            why.push_str(&format!(
+                "; {} can keep a copy {} past its lifespan",
+                s.name,
+                human_duration(i64::try_from(s.slack_s).unwrap_or(0))
+            ));
+        }
+        why.push_str(&format!("; its default: {}", s.ttl_note));
+    }
+    if stacked {
+        why.push_str("; the caches in front of each other add up, so they share the budget");
+    }
+    let urls = g.dead.iter().map(|p| p.url.clone()).collect();
+    (
+        saved,
+        Recommendation {
+            layer,
+            kind: "ttl",
+            setting,
+            value: human_duration(value),
+            urls,
+            why,
+            impact,
+        },
+    )
+}
+
+fn exclude(spec: &'static LayerSpec, g: &Group) -> Option<(usize, Recommendation)> {
+    let no_expiry = spec.default_ttl_s.is_none() && !spec.ttl_from_config;
+    // Only a plugin's lifespan is a known setting; servers, proxies and CDNs are configured per
+    // site, so a copy older than their built-in default says nothing.
+    let known_lifespan = spec.kind == cache::LayerKind::Plugin && !spec.ttl_from_config;
+    let limit = spec
+        .max_lifetime_s()
+        .and_then(|l| i64::try_from(l).ok())
+        .map(|l| l.saturating_mul(2));
+    let overdue: Vec<&&PageResult> = g
+        .dead
+        .iter()
+        .filter(|p| {
+            no_expiry
+                || matches!((p.cache.age_s, limit), (Some(a), Some(l)) if known_lifespan && a > l)
+        })
+        .collect();
+    if overdue.is_empty() {
+        return None;
+    }
+    let why = if no_expiry {
+        format!(
+            "{} keeps pages until something purges them ({}); pages that carry a nonce must not be cached longer than a nonce lives",
+            spec.name, spec.ttl_note
+        )
+    } else {
+        format!(
+            "these copies are far older than {}'s lifespan ({}): something (preloading, a missing purge cron) keeps them; excluding the pages that carry a nonce is the sure fix",
+            spec.name, spec.ttl_note
+        )
+    };
+    Some((
+        overdue.len(),
+        Recommendation {
+            layer: Some(spec.id),
+            kind: "exclude",
+            setting: setting_text(
+                spec.exclude_setting.ui_path,
+                spec.exclude_setting.option_key,
+            ),
+            value: "the URLs below (or a pattern that covers them)".to_owned(),
+            urls: overdue.iter().map(|p| url_path(&p.url)).collect(),
+            why,
+            impact: format!(
+                "{} dead page(s) would be rendered by WordPress on each view, with a live nonce (they lose page caching)",
+                overdue.len()
+            ),
+        },
+    ))
+}
+
+fn esi(spec: &'static LayerSpec, g: &Group) -> (usize, Recommendation) {
+    (
+        g.dead.len(),
+        Recommendation {
+            layer: Some(spec.id),
+            kind: "esi",
+            setting: "LiteSpeed Cache › ESI › Enable ESI (esi) and ESI Nonces (esi-nonce), with wp_rest in the list".to_owned(),
+            value: "on".to_owned(),
+            urls: g.dead.iter().map(|p| p.url.clone()).collect(),
+            why: format!(
+                "{}; the pages can then stay cached for long and still hand out a live nonce",
+                spec.nonce_mechanism
+            ),
+            impact: format!(
+                "{} dead page(s) served by LiteSpeed would carry a fresh wp_rest nonce on every delivery (LiteSpeed Enterprise, ADC or QUIC.cloud only)",
+                g.dead.len()
+            ),
+        },
+    )
+}
+
+fn refresh(pages: &[PageResult]) -> Vec<(usize, Recommendation)> {
+    let mut by_plugin: BTreeMap<&'static str, (Vec<String>, &'static str)> = BTreeMap::new();
+    for p in pages {
+        for n in p
+            .nonces
+            .iter()
+            .filter(|n| n.state == NonceState::EstimatedDead && n.severity == Some("will-break"))
+        {
+            let plugin = n.plugin.unwrap_or("a plugin");
+            let e = by_plugin
+                .entry(plugin)
+                .or_insert_with(|| (Vec::new(), n.action));
+            if !e.0.contains(&p.url) {
+                e.0.push(p.url.clone());
+            }
+        }
+    }
+    by_plugin
+        .into_iter()
+        .map(|(plugin, (urls, action))| {
+            (
+                urls.len(),
+                Recommendation {
+                    layer: None,
+                    kind: "refresh",
+                    setting: format!("{plugin} (for its authors, or a support request)"),
+                    value: "fetch a fresh nonce on page load from a logged-out (nopriv) endpoint, or print none for guests".to_owned(),
+                    why: format!(
+                        "its {action} nonce is checked for guests and cannot refresh itself: a cached page keeps a stale one; guests' nonces are the same for everyone, so they add no protection"
+                    ),
+                    impact: format!(
+                        "{} page(s) carry a {plugin} nonce that, by the copy's age, has already died",
+                        urls.len()
+                    ),
+                    urls,
+                },
+            )
+        })
+        .collect()
+}
+
+fn url_path(u: &str) -> String {
+    url::Url::parse(u)
+        .map(|p| p[url::Position::BeforePath..].to_owned())
+        .unwrap_or_else(|_| u.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cache::{CacheInfo, LayerObservation};
+
+    fn page(
+        url: &str,
+        verdict: Verdict,
+        layers: &[(&'static str, Option<bool>)],
+        age: Option<i64>,
+    ) -> PageResult {
+        let mut p = PageResult::error(url, Some(200), "");
+        p.verdict = verdict;
+        p.reason = None;
+        p.cache = CacheInfo {
+            layer: layers.iter().find(|l| l.1 == Some(true)).map(|l| l.0),
+            hit: layers.first().and_then(|l| l.1),
+            age_s: age,
+            layers: layers
+                .iter()
+                .map(|(id, hit)| LayerObservation {
+                    layer: id,
+                    hit: *hit,
+                    age_s: age,
+                    age_source: age.map(|_| "age-header"),
+                    generated_at: None,
+                    approximate: false,
+                    evidence: Vec::new(),
+                })
+                .collect(),
+            ..CacheInfo::default()
+        };
+        p
+    }
+
+    #[test]
+    fn wp_rocket_gets_its_documented_ten_hours() {
+        let pages = [page(
+            "https://s/a/",
+            Verdict::Dead,
+            &[("wp-rocket", Some(true))],
+            Some(30 * 3600),
+        )];
+        let r = recommend(&pages, &NonceClock::default());
+        let ttl = r.iter().find(|r| r.kind == "ttl").unwrap();
+        assert_eq!(ttl.value, "10 h");
+        assert_eq!(ttl.layer, Some("wp-rocket"));
+        assert!(ttl.setting.contains("Cache Lifespan"), "{}", ttl.setting);
+        assert!(
+            ttl.setting.contains("purge_cron_interval"),
+            "{}",
+            ttl.setting
+        );
+        assert_eq!(
+            ttl.impact,
+            "with a lifespan of 10 h, 1 of 1 dead page(s) would have been live"
+        );
+    }
+
+    #[test]
+    fn stacked_layers_share_the_budget() {
+        let pages = [page(
+            "https://s/a/",
+            Verdict::Dead,
+            &[("cloudflare", Some(true)), ("wp-rocket", None)],
+            Some(2 * 86_400),
+        )];
+        let r = recommend(&pages, &NonceClock::default());
+        let values: Vec<_> = r
+            .iter()
+            .filter(|r| r.kind == "ttl")
+            .map(|r| (r.layer, r.value.clone()))
+            .collect();
+        // 12 h - 1 h margin - 1 h WP Rocket slack = 10 h, shared by two layers.
+        assert!(
+            values.contains(&(Some("cloudflare"), "5 h".to_owned())),
+            "{values:?}"
+        );
+        assert!(
+            values.contains(&(Some("wp-rocket"), "5 h".to_owned())),
+            "{values:?}"
+        );
+        assert!(r.iter().any(|r| r.why.contains("add up")));
+    }
+
+    #[test]
+    fn impact_is_counted_from_the_observed_ages() {
+        let pages = [
+            page(
+                "https://s/a/",
+                Verdict::Dead,
+                &[("varnish", Some(true))],
+                Some(40 * 3600),
+            ),
+            page(
+                "https://s/b/",
+                Verdict::Dead,
+                &[("varnish", Some(true))],
+                None,
+            ),
+            page(
+                "https://s/c/",
+                Verdict::Expiring,
+                &[("varnish", Some(true))],
+                Some(14 * 3600),
+            ),
+        ];
+        let r = recommend(&pages, &NonceClock::default());
+        let ttl = r.iter().find(|r| r.kind == "ttl").unwrap();
+        assert_eq!(ttl.value, "11 h");
+        assert_eq!(
+            ttl.impact,
+            "with a lifespan of 11 h, 1 of 2 dead page(s) would have been live (1 more had no measurable age: their cache sent no date); 1 expiring page(s) would be renewed before their nonce dies"
+        );
+        assert_eq!(ttl.urls, ["https://s/a/", "https://s/b/"]);
+    }
+
+    #[test]
+    fn caches_without_expiry_get_an_exclusion() {
+        let pages = [page(
+            "https://s/form/",
+            Verdict::Dead,
+            &[("wp-fastest-cache", Some(true))],
+            Some(9 * 86_400),
+        )];
+        let r = recommend(&pages, &NonceClock::default());
+        let ex = r.iter().find(|r| r.kind == "exclude").unwrap();
+        assert_eq!(ex.urls, ["/form/"]);
+        assert!(ex.setting.contains("Exclude"), "{}", ex.setting);
+    }
+
+    #[test]
+    fn plugins_keeping_copies_far_past_their_lifespan_get_an_exclusion_servers_do_not() {
+        let old = Some(5 * 86_400);
+        let pages = [page(
+            "https://s/a/",
+            Verdict::Dead,
+            &[("wp-super-cache", Some(true))],
+            old,
+        )];
+        let r = recommend(&pages, &NonceClock::default());
+        assert!(r.iter().any(|r| r.kind == "exclude"));
+        let pages = [page(
+            "https://s/a/",
+            Verdict::Dead,
+            &[("varnish", Some(true))],
+            old,
+        )];
+        let r = recommend(&pages, &NonceClock::default());
+        assert!(!r.iter().any(|r| r.kind == "exclude"), "{r:?}");
+    }
+
+    #[test]
+    fn litespeed_dead_pages_get_esi_advice() {
+        let pages = [page(
+            "https://s/a/",
+            Verdict::Dead,
+            &[("litespeed", Some(true))],
+            Some(3 * 86_400),
+        )];
+        let r = recommend(&pages, &NonceClock::default());
+        assert!(
+            r.iter()
+                .any(|r| r.kind == "esi" && r.setting.contains("esi-nonce"))
+        );
+    }
+
+    #[test]
+    fn short_nonce_life_gives_a_safe_value_not_a_floor() {
+        let pages = [page(
+            "https://s/a/",
+            Verdict::Dead,
+            &[("nginx-fastcgi", Some(true))],
+            Some(60),
+        )];
+        let r = recommend(&pages, &NonceClock::new(20));
+        let ttl = r.iter().find(|r| r.kind == "ttl").unwrap();
+        // tick 10 s, margin 1 s: 9 s, never more than the tick.
+        assert_eq!(ttl.value, "9 s");
+    }
+
+    #[test]
+    fn no_dead_pages_no_advice() {
+        let pages = [page(
+            "https://s/a/",
+            Verdict::Fresh,
+            &[("varnish", Some(true))],
+            Some(60),
+        )];
+        assert!(recommend(&pages, &NonceClock::default()).is_empty());
+    }
 }

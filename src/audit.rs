@@ -92,12 +92,14 @@ pub fn quiet() -> EventSink {
 }
 
 type RootCell = Arc<OnceCell<Result<Url, String>>>;
+type OffsetCell = Arc<OnceCell<Option<(i32, &'static str)>>>;
 
 struct Ctx {
     fetcher: Fetcher,
     verifier: Verifier,
     clock: NonceClock,
     fallback_roots: tokio::sync::Mutex<HashMap<String, RootCell>>,
+    offsets: tokio::sync::Mutex<HashMap<String, OffsetCell>>,
     server_time: Mutex<Option<DateTime<Utc>>>,
 }
 
@@ -139,6 +141,7 @@ pub async fn run(config: &AuditConfig, events: EventSink) -> Result<Report, Audi
         fetcher: fetcher.clone(),
         clock: NonceClock::new(config.nonce_life_s),
         fallback_roots: tokio::sync::Mutex::new(HashMap::new()),
+        offsets: tokio::sync::Mutex::new(HashMap::new()),
         server_time: Mutex::new(None),
     });
 
@@ -257,6 +260,18 @@ pub async fn run(config: &AuditConfig, events: EventSink) -> Result<Report, Audi
         .map(|(r, _)| r.to_owned());
     let server_time = ctx.server_time.lock().ok().and_then(|t| *t);
     let recommendations = crate::advise::recommend(&pages, &ctx.clock);
+    let forecast = forecast(&pages);
+    let offset = {
+        let map = ctx.offsets.lock().await;
+        map.values().find_map(|c| c.get().copied().flatten())
+    };
+    let mut warnings = walk.warnings;
+    let uncalibrated = pages.iter().filter(|p| p.cache.approximate).count();
+    if uncalibrated > 0 {
+        warnings.push(format!(
+            "{uncalibrated} page(s) are dated by an approximate cache timestamp (site-local time that could not be calibrated, or minute precision); their ages may be off"
+        ));
+    }
     let site = walk
         .site
         .as_ref()
@@ -277,7 +292,10 @@ pub async fn run(config: &AuditConfig, events: EventSink) -> Result<Report, Audi
         pages,
         recommendations,
         sitemaps: walk.sitemaps,
-        warnings: walk.warnings,
+        warnings,
+        forecast,
+        site_utc_offset_s: offset.map(|o| o.0),
+        site_utc_offset_source: offset.map(|o| o.1),
     })
 }
 
@@ -395,30 +413,37 @@ async fn audit_page(ctx: &Ctx, page: PageUrl) -> PageResult {
         });
     }
     let html = String::from_utf8_lossy(&resp.body);
-    let found = extract::extract(&html, &resp.url);
-    let cache_info = cache::fingerprint(&resp.headers, &html, resp.date, None);
-    let mut nonces: Vec<NonceRow> = found.nonces.iter().map(NonceRow::from_found).collect();
+    let mut found = extract::extract(&html, &resp.url);
+    let mut notes = std::mem::take(&mut found.warnings);
+    if found.wp_rest_nonces().next().is_none() {
+        notes.extend(scan_combined_scripts(ctx, &resp.url, &mut found).await);
+    }
+    let mut cache_info = cache::fingerprint(&resp.headers, &html, resp.date, None);
+    if cache_info.approximate && uses_local_marker(&cache_info) {
+        if let Some((offset, _)) = site_offset(ctx, &resp.url).await {
+            cache_info = cache::fingerprint(&resp.headers, &html, resp.date, Some(offset));
+        }
+    }
+    let nonces: Vec<NonceRow> = found.nonces.iter().map(NonceRow::from_found).collect();
     let mut result = PageResult {
         url: url_s.clone(),
         status: Some(resp.status),
         verdict: Verdict::NoNonce,
         reason: None,
-        nonces: Vec::new(),
+        nonces,
         dies_at: None,
         cache: cache_info,
         lastmod: page.lastmod.clone(),
         rest_root: None,
         final_url,
+        died_at: None,
+        notes,
     };
-    let to_probe = rest_nonces(&nonces);
+    let page_time = resp.date.map(|d| d.timestamp());
+    let to_probe = rest_nonces(&result.nonces);
     if to_probe.is_empty() {
-        if !nonces.is_empty() {
-            result.reason = Some(format!(
-                "no wp_rest nonce; {} nonce(s) of other actions not checked",
-                nonces.len()
-            ));
-        }
-        result.nonces = nonces;
+        date_other_nonces(ctx, &mut result, None, page_time);
+        judge_without_rest_nonce(&mut result);
         return result;
     }
 
@@ -446,7 +471,7 @@ async fn audit_page(ctx: &Ctx, page: PageUrl) -> PageResult {
         Err(reason) => {
             result.verdict = Verdict::Unverifiable;
             result.reason = Some(reason);
-            result.nonces = nonces;
+            date_other_nonces(ctx, &mut result, None, page_time);
             return result;
         }
     };
@@ -454,7 +479,7 @@ async fn audit_page(ctx: &Ctx, page: PageUrl) -> PageResult {
     if let Some(problem) = ctx.verifier.control(&root).await.problem() {
         result.verdict = Verdict::Unverifiable;
         result.reason = Some(format!("REST check not observable at {root}: {problem}"));
-        result.nonces = nonces;
+        date_other_nonces(ctx, &mut result, None, page_time);
         return result;
     }
 
@@ -462,9 +487,13 @@ async fn audit_page(ctx: &Ctx, page: PageUrl) -> PageResult {
     let mut unverifiable = Vec::new();
     let mut expiring = false;
     let mut dies_at: Option<i64> = None;
+    // The tick the page was rendered in, when a probe proves it (current or previous tick).
+    let mut render_tick: Option<i64> = None;
+    let mut now = page_time;
     for nonce in &to_probe {
         let outcome = ctx.verifier.probe(&root, nonce).await;
         ctx.saw_time(outcome.server_time());
+        let mut nonce_dies = None;
         let state = match &outcome {
             ProbeOutcome::Rejected { .. } => {
                 dead.push(nonce.clone());
@@ -478,16 +507,22 @@ async fn audit_page(ctx: &Ctx, page: PageUrl) -> PageResult {
                 refreshed,
                 server_time,
             } => {
-                let now = server_time.map(|t| t.timestamp());
+                let probe_now = server_time.map(|t| t.timestamp());
+                now = probe_now.or(now);
                 let (state, current) = match refreshed {
                     Some(r) if r == nonce => (NonceState::Current, true),
                     Some(_) => (NonceState::Previous, false),
                     None => (NonceState::AcceptedUnknownTick, false),
                 };
                 expiring |= !current;
-                match now {
-                    Some(now) => {
-                        let d = ctx.clock.dies_at_for_accepted(now, current);
+                match probe_now {
+                    Some(t) => {
+                        let i = ctx.clock.tick_at(t);
+                        if state != NonceState::AcceptedUnknownTick {
+                            render_tick = Some(if current { i } else { i - 1 });
+                        }
+                        let d = ctx.clock.dies_at_for_accepted(t, current);
+                        nonce_dies = Some(d);
                         dies_at = Some(dies_at.map_or(d, |x| x.min(d)));
                     }
                     None => unverifiable.push(format!(
@@ -497,15 +532,17 @@ async fn audit_page(ctx: &Ctx, page: PageUrl) -> PageResult {
                 state
             }
         };
-        for r in nonces
+        for r in result
+            .nonces
             .iter_mut()
-            .filter(|r| &r.value == nonce && r.action == "wp_rest")
+            .filter(|r| &r.value == nonce && r.action == extract::WP_REST)
         {
             r.state = state;
+            r.dies_at = nonce_dies.map(utc);
         }
     }
-    result.nonces = nonces;
     result.dies_at = dies_at.map(utc);
+    date_other_nonces(ctx, &mut result, render_tick, now);
     let age = result
         .cache
         .age_s
@@ -514,6 +551,10 @@ async fn audit_page(ctx: &Ctx, page: PageUrl) -> PageResult {
     if !dead.is_empty() {
         result.verdict = Verdict::Dead;
         result.dies_at = None;
+        result.died_at = result
+            .cache
+            .generated_at
+            .map(|g| utc(ctx.clock.dies_at_for_generation(g.timestamp()) + 1));
         result.reason = Some(format!(
             "the site rejects nonce {} (403 rest_cookie_invalid_nonce){age}",
             dead.join(", ")
@@ -537,7 +578,234 @@ async fn audit_page(ctx: &Ctx, page: PageUrl) -> PageResult {
     } else {
         result.verdict = Verdict::Fresh;
     }
+    if matches!(result.verdict, Verdict::Fresh | Verdict::Expiring) {
+        explain_old_copy_with_live_nonce(ctx, &mut result);
+    }
     result
+}
+
+/// Whether a layer dated the copy from a site-local timestamp (which needs the site's offset).
+fn uses_local_marker(info: &cache::CacheInfo) -> bool {
+    info.layers
+        .iter()
+        .any(|l| l.age_source == Some(cache::SOURCE_MARKER_LOCAL))
+}
+
+/// The site's UTC offset, found once per origin: the REST index's `gmt_offset` first (no page
+/// is cache-busted for it), else a cache-busted fetch of the page compared with its `Date`
+/// header, rounded to 15 minutes.
+async fn site_offset(ctx: &Ctx, page: &Url) -> Option<(i32, &'static str)> {
+    let origin = origin_of(page)?;
+    let cell = {
+        let mut map = ctx.offsets.lock().await;
+        Arc::clone(map.entry(origin.to_string()).or_default())
+    };
+    *cell
+        .get_or_init(|| async {
+            let from_index = async {
+                let root = origin.join("/wp-json/").ok()?;
+                let resp = ctx.fetcher.json(&root).await.ok()?;
+                let v: serde_json::Value = serde_json::from_slice(&resp.body).ok()?;
+                let hours = match v.get("gmt_offset")? {
+                    serde_json::Value::Number(n) => n.as_f64()?,
+                    serde_json::Value::String(s) => s.trim().parse().ok()?,
+                    _ => return None,
+                };
+                let secs = (hours * 3600.0).round();
+                (secs.abs() <= 18.0 * 3600.0).then_some((secs as i32, "rest-index"))
+            };
+            if let Some(found) = from_index.await {
+                return Some(found);
+            }
+            let mut busted = page.clone();
+            busted
+                .query_pairs_mut()
+                .append_pair(crate::verify::CACHE_BUSTER, &random_token());
+            let resp = ctx.fetcher.page(&busted).await.ok()?;
+            let date = resp.date?;
+            let html = String::from_utf8_lossy(&resp.body);
+            let info = cache::fingerprint(&resp.headers, &html, Some(date), None);
+            let generated = info
+                .layers
+                .iter()
+                .filter(|l| l.age_source == Some(cache::SOURCE_MARKER_LOCAL))
+                .find_map(|l| l.generated_at)?;
+            let raw = (generated - date).num_seconds();
+            let rounded = ((raw as f64) / 900.0).round() as i64 * 900;
+            (rounded.abs() <= 18 * 3600).then_some((rounded as i32, "cache-busted-page"))
+        })
+        .await
+}
+
+fn random_token() -> String {
+    use rand::Rng;
+    format!("{:012x}", rand::rng().random::<u64>() & 0xffff_ffff_ffff)
+}
+
+/// LiteSpeed's combined JS files can hold the inline scripts, nonces included, when the page has
+/// none inline: fetch the same-origin ones (at most three) and scan them.
+async fn scan_combined_scripts(
+    ctx: &Ctx,
+    page: &Url,
+    found: &mut extract::Extraction,
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    let scripts: Vec<String> = found.combined_scripts.iter().take(3).cloned().collect();
+    for src in scripts {
+        let Ok(url) = page.join(&src) else { continue };
+        if !same_origin(&url, page) {
+            continue;
+        }
+        match ctx.fetcher.page(&url).await {
+            Ok(r) if (200..300).contains(&r.status) => {
+                let js = String::from_utf8_lossy(&r.body);
+                let more = extract::extract_script(&js, &url);
+                if more.nonces.is_empty() {
+                    continue;
+                }
+                notes.push(format!(
+                    "nonce(s) found in the combined script {url}, not inline in the page"
+                ));
+                for n in more.nonces {
+                    if !found.nonces.contains(&n) {
+                        found.nonces.push(n);
+                    }
+                }
+                if found.rest_root.is_none() {
+                    found.rest_root = more.rest_root;
+                }
+            }
+            Ok(r) => notes.push(format!("combined script {url}: HTTP {}", r.status)),
+            Err(e) => notes.push(format!("combined script {url}: {e}")),
+        }
+    }
+    notes
+}
+
+/// Dates the nonces that cannot be probed (other plugins' actions) by the page's render tick:
+/// proved by a `wp_rest` probe when there was one, else from the copy's generation time. An
+/// action with its own nonce life (Gravity Forms: 3 days) is dated with that life.
+fn date_other_nonces(ctx: &Ctx, page: &mut PageResult, render_tick: Option<i64>, now: Option<i64>) {
+    let generated = page.cache.generated_at.map(|g| g.timestamp()).or_else(|| {
+        // Without a dated copy, a page with no cache is rendered now.
+        (page.cache.layers.is_empty() || page.cache.hit == Some(false))
+            .then_some(now)
+            .flatten()
+    });
+    // The earliest moment the page can have been rendered, from the proved tick.
+    let rendered = match (generated, render_tick) {
+        (Some(g), _) => Some(g),
+        (None, Some(i)) => Some((i - 1) * ctx.clock.tick_len() + 1),
+        (None, None) => None,
+    };
+    for n in page
+        .nonces
+        .iter_mut()
+        .filter(|n| n.action != extract::WP_REST)
+    {
+        let Some(t) = rendered else { continue };
+        let life = extract::pattern_for(n.source)
+            .and_then(|p| p.custom_life_s)
+            .map_or(ctx.clock, NonceClock::new);
+        let dies = match (render_tick, life == ctx.clock, generated) {
+            // Same life as wp_rest and a proved tick: exact.
+            (Some(i), true, None) => life.last_accepted_second(i),
+            _ => life.dies_at_for_generation(t),
+        };
+        n.dies_at = Some(utc(dies));
+        if let Some(now) = now {
+            n.state = if now > dies {
+                NonceState::EstimatedDead
+            } else {
+                NonceState::EstimatedLive
+            };
+        }
+    }
+}
+
+/// A page with no `wp_rest` nonce: `no_nonce`, unless another plugin's nonce that breaks a guest
+/// feature when stale is, by the page's age, already dead: then the page is `unverifiable` (only
+/// `wp_rest` can be asked of the site) with the estimate in the reason.
+fn judge_without_rest_nonce(page: &mut PageResult) {
+    if page.nonces.is_empty() {
+        return;
+    }
+    let breaking_dead: Vec<String> = page
+        .nonces
+        .iter()
+        .filter(|n| n.state == NonceState::EstimatedDead && n.severity == Some("will-break"))
+        .map(|n| {
+            format!(
+                "{} nonce {} ({}) died after {}",
+                n.plugin.unwrap_or("plugin"),
+                n.value,
+                n.action,
+                n.dies_at
+                    .map(|d| d.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+                    .unwrap_or_default()
+            )
+        })
+        .collect();
+    if breaking_dead.is_empty() {
+        page.reason = Some(format!(
+            "no wp_rest nonce; {} nonce(s) of other actions (not checkable against REST): {}",
+            page.nonces.len(),
+            page.nonces
+                .iter()
+                .map(|n| format!("{} [{}]", n.action, n.severity.unwrap_or("unknown")))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    } else {
+        page.verdict = Verdict::Unverifiable;
+        page.reason = Some(format!(
+            "by the cached copy's age: {}; visitors' requests with it fail (estimate: only wp_rest nonces can be checked against the site)",
+            breaking_dead.join("; ")
+        ));
+    }
+}
+
+/// A copy older than a tick that still carries a current nonce has a fresh-nonce mechanism in
+/// front of it (LiteSpeed ESI nonces, an edge worker...): say so, so its age is not blamed.
+fn explain_old_copy_with_live_nonce(ctx: &Ctx, page: &mut PageResult) {
+    let Some(age) = page.cache.age_s else { return };
+    let current = page.nonces.iter().any(|n| n.state == NonceState::Current);
+    if page.cache.hit != Some(true) || !current || age <= ctx.clock.tick_len() {
+        return;
+    }
+    let how = if page.cache.layers.iter().any(|l| l.layer == "litespeed") {
+        "LiteSpeed ESI nonces fill it in on every delivery"
+    } else {
+        "something fills it in at delivery (ESI, an edge worker) or the copy was re-rendered without a new date"
+    };
+    page.notes.push(format!(
+        "the cached copy is {} old but carries a current nonce: {how}; the cache lifespan is not the problem on this page",
+        human_duration(age)
+    ));
+}
+
+/// When the cached pages alive now start serving dead nonces: fresh and expiring pages served
+/// by a cache, grouped by their `dies_at`, soonest first. Uncached pages are re-rendered on
+/// every view and never go stale.
+pub fn forecast(pages: &[PageResult]) -> Vec<crate::model::Forecast> {
+    let mut groups: std::collections::BTreeMap<DateTime<Utc>, Vec<&str>> =
+        std::collections::BTreeMap::new();
+    for p in pages.iter().filter(|p| {
+        matches!(p.verdict, Verdict::Fresh | Verdict::Expiring)
+            && (p.cache.hit == Some(true) || p.cache.age_s.is_some_and(|a| a > 0))
+    }) {
+        if let Some(d) = p.dies_at {
+            groups.entry(d).or_default().push(&p.url);
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(dies_at, urls)| crate::model::Forecast {
+            dies_at,
+            pages: urls.len() as u64,
+            examples: urls.iter().take(5).map(|u| (*u).to_owned()).collect(),
+        })
+        .collect()
 }
 
 /// "3 h 12 min", "45 s": ages and lifespans as an operator reads them.

@@ -493,6 +493,16 @@ impl Fetcher {
         self.send(url, req, self.config.max_sitemap_bytes).await
     }
 
+    /// GETs a JSON document of the audited site (the REST index), no nonce, page-sized cap.
+    pub async fn json(&self, url: &Url) -> Result<Fetched, FetchError> {
+        let req = self
+            .probes
+            .get(url.clone())
+            .header(ACCEPT, "application/json, */*;q=0.1");
+        let req = self.with_site_credentials(url, req);
+        self.send(url, req, self.config.max_page_bytes).await
+    }
+
     /// GETs a REST probe URL with a nonce in `X-WP-Nonce`, never following redirects.
     pub async fn probe(&self, url: &Url, nonce: &str) -> Result<Fetched, FetchError> {
         let req = self

@@ -106,6 +106,10 @@ pub enum NonceState {
     Unverifiable,
     /// Not probed (not a `wp_rest` nonce, or the REST root could not be used).
     NotProbed,
+    /// Not probeable (another plugin's action); by the page's render tick it is still accepted.
+    EstimatedLive,
+    /// Not probeable (another plugin's action); by the page's render tick it has died.
+    EstimatedDead,
 }
 
 /// One nonce found on a page, with what the site said about it.
@@ -119,16 +123,34 @@ pub struct NonceRow {
     pub action: &'static str,
     /// What the live site said about it.
     pub state: NonceState,
+    /// The plugin (or core) that prints it, from the pattern table.
+    pub plugin: Option<&'static str>,
+    /// How bad a stale copy is: `will-break`, `low` or `unknown` (the facts' severity model).
+    pub severity: Option<&'static str>,
+    /// Whether guests' requests verify it: `yes`, `no` or `unknown`.
+    pub checked_for_guests: Option<&'static str>,
+    /// Its last accepted second: proved by the probe for `wp_rest` nonces, estimated from the
+    /// page's render tick (and the action's own nonce life) for the others.
+    pub dies_at: Option<DateTime<Utc>>,
 }
 
 impl NonceRow {
-    /// A row for a nonce that has not been probed yet.
+    /// A row for a nonce that has not been probed yet, with what the pattern table knows of it.
     pub fn from_found(n: &FoundNonce) -> Self {
+        let pattern = crate::extract::pattern_for(n.source);
         Self {
             value: n.value.clone(),
             source: n.source,
             action: n.action,
             state: NonceState::NotProbed,
+            plugin: pattern.map(|p| p.plugin),
+            severity: pattern.map(|p| p.severity.as_str()),
+            checked_for_guests: pattern.map(|p| match p.checked_for_guests {
+                crate::extract::GuestCheck::Yes => "yes",
+                crate::extract::GuestCheck::No => "no",
+                crate::extract::GuestCheck::Unknown => "unknown",
+            }),
+            dies_at: None,
         }
     }
 }
@@ -156,6 +178,11 @@ pub struct PageResult {
     pub rest_root: Option<String>,
     /// Where the page ended up after redirects, when that differs from `url`.
     pub final_url: Option<String>,
+    /// For a dead page: when its nonce died (first rejected second), estimated from the copy's
+    /// generation time.
+    pub died_at: Option<DateTime<Utc>>,
+    /// Things worth knowing about the page that are not its verdict (ESI, optimiser rewrites...).
+    pub notes: Vec<String>,
 }
 
 impl PageResult {
@@ -172,8 +199,21 @@ impl PageResult {
             lastmod: None,
             rest_root: None,
             final_url: None,
+            died_at: None,
+            notes: Vec::new(),
         }
     }
+}
+
+/// When a group of cached pages will start serving dead nonces.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Forecast {
+    /// The last second their nonces are accepted; from the next second on they are dead.
+    pub dies_at: DateTime<Utc>,
+    /// How many cached pages die then.
+    pub pages: u64,
+    /// A few of them, for the report.
+    pub examples: Vec<String>,
 }
 
 /// Counts per verdict, plus the number of REST probes the audit sent.
@@ -287,6 +327,12 @@ pub struct Report {
     pub sitemaps: Vec<SitemapRow>,
     /// Problems that did not stop the audit (bad sitemap entries, skipped hosts...).
     pub warnings: Vec<String>,
+    /// When cached pages that are alive now will start serving dead nonces, soonest first.
+    pub forecast: Vec<Forecast>,
+    /// The site's UTC offset in seconds, when site-local cache timestamps needed it.
+    pub site_utc_offset_s: Option<i32>,
+    /// How that offset was found (`rest-index` or `cache-busted-page`).
+    pub site_utc_offset_source: Option<&'static str>,
 }
 
 #[cfg(test)]

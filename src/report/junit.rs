@@ -44,6 +44,8 @@ fn state_name(s: NonceState) -> &'static str {
         NonceState::Rejected => "rejected",
         NonceState::Unverifiable => "unverifiable",
         NonceState::NotProbed => "not_probed",
+        NonceState::EstimatedLive => "estimated_live",
+        NonceState::EstimatedDead => "estimated_dead",
     }
 }
 

@@ -56,7 +56,12 @@ pub fn display_url(url: &str, site: &str) -> String {
 }
 
 fn cache_cell(p: &PageResult) -> String {
-    let layer = p.cache.layer.unwrap_or("no cache seen");
+    // The top-level layer is the one that served a hit; on a miss, name the layer that missed.
+    let layer = p
+        .cache
+        .layer
+        .or_else(|| p.cache.layers.first().map(|l| l.layer))
+        .unwrap_or("no cache seen");
     let hit = match p.cache.hit {
         Some(true) => " HIT",
         Some(false) => " MISS",
@@ -138,6 +143,9 @@ pub fn render(report: &Report, color: bool) -> String {
                 detail(p, now),
                 width = URL_WIDTH
             );
+            for note in &p.notes {
+                let _ = writeln!(out, "  {:<width$}  note: {note}", "", width = URL_WIDTH);
+            }
         }
     }
     let s = &report.summary;
@@ -163,6 +171,14 @@ pub fn render(report: &Report, color: bool) -> String {
             ""
         }
     );
+    if let Some(next) = report.forecast.first() {
+        let _ = writeln!(
+            out,
+            "{} cached page(s) will start serving dead nonces after {} unless the cache is refreshed",
+            next.pages,
+            when(next.dies_at, now)
+        );
+    }
     for w in &report.warnings {
         let _ = writeln!(out, "warning: {w}");
     }
@@ -175,13 +191,16 @@ pub fn render(report: &Report, color: bool) -> String {
         let _ = writeln!(out);
         let _ = writeln!(out, "{}", paint("What to change", "1", color));
         for (i, r) in report.recommendations.iter().enumerate() {
+            let action = match r.kind {
+                "exclude" => format!("add to {}: {}", r.setting, r.urls.join(", ")),
+                "refresh" => format!("ask {}: {}", r.setting, r.value),
+                _ => format!("set {} to {}", r.setting, r.value),
+            };
             let _ = writeln!(
                 out,
-                "  {}. [{}] set {} to {}",
+                "  {}. [{}] {action}",
                 i + 1,
-                r.layer.unwrap_or("page cache"),
-                r.setting,
-                r.value
+                r.layer.unwrap_or("page cache")
             );
             let _ = writeln!(out, "     {}", r.impact);
             let _ = writeln!(out, "     why: {}", r.why);
