@@ -45,6 +45,71 @@ pub enum Shape {
     Redirect(String),
     /// Answers 503 with `Retry-After: 1` this many times, then like [`Shape::WpApiSettings`].
     Flaky(u32),
+    /// Like [`Shape::WpApiSettings`], but the nonce is filled in at delivery with the current
+    /// tick's value whatever the copy's age (what LiteSpeed ESI nonces do).
+    EsiNonce,
+}
+
+/// What the simulated page cache looks like from outside: the headers it adds on a hit and on a
+/// miss, whether it sends `Age`, and the comment it writes into the HTML. In header values and
+/// the marker, `{{unix}}`, `{{gmt}}` (HTTP-date) and `{{local}}` (`Y-m-d H:i:s` in the site's
+/// time zone) are the copy's generation time, so the simulated site can wear any cache layer's
+/// fingerprint from the facts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheFace {
+    /// Headers on a cache hit.
+    pub hit_headers: Vec<(String, String)>,
+    /// Headers on a miss.
+    pub miss_headers: Vec<(String, String)>,
+    /// Whether an `Age` header is sent (on hits and misses).
+    pub age: bool,
+    /// A comment appended to the HTML of cached copies (hits only).
+    pub marker: Option<String>,
+}
+
+impl CacheFace {
+    /// Varnish: `Age`, `Via`, and `X-Varnish` with two ids on a hit.
+    pub fn varnish() -> Self {
+        let h = |v: &[(&str, &str)]| {
+            v.iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect()
+        };
+        Self {
+            hit_headers: h(&[
+                ("via", "1.1 varnish (Varnish/7.1)"),
+                ("x-varnish", "32770 3"),
+                ("x-varnish-cache", "HIT"),
+            ]),
+            miss_headers: h(&[
+                ("via", "1.1 varnish (Varnish/7.1)"),
+                ("x-varnish", "32770"),
+                ("x-varnish-cache", "MISS"),
+            ]),
+            age: true,
+            marker: None,
+        }
+    }
+
+    /// A face from header pairs and an optional marker.
+    pub fn new(
+        hit: &[(&str, &str)],
+        miss: &[(&str, &str)],
+        age: bool,
+        marker: Option<&str>,
+    ) -> Self {
+        let h = |v: &[(&str, &str)]| {
+            v.iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect()
+        };
+        Self {
+            hit_headers: h(hit),
+            miss_headers: h(miss),
+            age,
+            marker: marker.map(str::to_owned),
+        }
+    }
 }
 
 /// One page of the simulated site.
@@ -120,6 +185,11 @@ pub struct SimConfig {
     pub page_delay: Duration,
     /// Extra robots.txt lines (rules for tests of robots handling).
     pub robots_extra: String,
+    /// What the page cache looks like from outside.
+    pub face: CacheFace,
+    /// The site's UTC offset in seconds (its `gmt_offset` option), for local-time markers and the
+    /// REST index.
+    pub gmt_offset_s: i32,
 }
 
 impl Default for SimConfig {
@@ -135,6 +205,8 @@ impl Default for SimConfig {
             now: 1_779_000_000,
             page_delay: Duration::ZERO,
             robots_extra: String::new(),
+            face: CacheFace::varnish(),
+            gmt_offset_s: 0,
         }
     }
 }
@@ -313,8 +385,21 @@ async fn handle(state: &State, req: Request<Incoming>) -> Resp {
         .collect();
     let param = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
 
+    let route = if req.uri().path().starts_with("/wp-json") {
+        req.uri().path().trim_start_matches("/wp-json").to_owned()
+    } else {
+        param("rest_route").unwrap_or("").to_owned()
+    };
+    let index = route.trim_matches('/').is_empty();
     let mut resp = if is_rest {
-        rest(state, now, param("_wpnonce"), logged.x_wp_nonce.as_deref()).await
+        rest(
+            state,
+            now,
+            param("_wpnonce"),
+            logged.x_wp_nonce.as_deref(),
+            index,
+        )
+        .await
     } else if req.uri().path() == "/robots.txt" {
         text(200, "text/plain", robots(state))
     } else if let Some(body) = sitemap(state, req.uri().path(), param("sitemap"), param("paged")) {
@@ -350,7 +435,13 @@ fn set(r: &mut Resp, name: &'static str, value: &str) {
     }
 }
 
-async fn rest(state: &State, now: i64, query_nonce: Option<&str>, header: Option<&str>) -> Resp {
+async fn rest(
+    state: &State,
+    now: i64,
+    query_nonce: Option<&str>,
+    header: Option<&str>,
+    index: bool,
+) -> Resp {
     let json = "application/json; charset=UTF-8";
     let mut r = match state.config.rest {
         RestMode::Hang => {
@@ -383,12 +474,24 @@ async fn rest(state: &State, now: i64, query_nonce: Option<&str>, header: Option
                     r
                 }
                 auth => {
-                    let mut r = text(
-                        404,
-                        json,
-                        r#"{"code":"rest_no_route","message":"No route was found matching the URL and request method.","data":{"status":404}}"#
-                            .to_owned(),
-                    );
+                    let mut r = if index {
+                        text(
+                            200,
+                            json,
+                            format!(
+                                r#"{{"name":"Simulated WordPress","url":"{}","gmt_offset":{},"timezone_string":"","namespaces":["wp/v2"],"routes":{{}}}}"#,
+                                state.base,
+                                f64::from(state.config.gmt_offset_s) / 3600.0
+                            ),
+                        )
+                    } else {
+                        text(
+                            404,
+                            json,
+                            r#"{"code":"rest_no_route","message":"No route was found matching the URL and request method.","data":{"status":404}}"#
+                                .to_owned(),
+                        )
+                    };
                     if let RestAuth::Valid { refreshed } = auth {
                         set(&mut r, "x-wp-nonce", &refreshed);
                     }
@@ -527,30 +630,66 @@ fn page(state: &State, path_and_query: &str, now: i64) -> Resp {
             }
         }
     };
-    let nonce = create_nonce(
-        &state.config.salt,
-        state.clock.tick_at(generated),
-        "wp_rest",
-    );
+    let render_tick = if p.shape == Shape::EsiNonce {
+        state.clock.tick_at(now)
+    } else {
+        state.clock.tick_at(generated)
+    };
+    let nonce = create_nonce(&state.config.salt, render_tick, "wp_rest");
     let root = rest_root(state);
-    let mut r = text(
-        200,
-        "text/html; charset=UTF-8",
-        render(&p.shape, &root, &nonce, &p.path),
-    );
+    let mut html = render(&p.shape, &root, &nonce, &p.path);
+    // Other actions' nonces: `{{nonce:ACTION}}`, made at generation time.
+    while let Some(start) = html.find("{{nonce:") {
+        let Some(len) = html[start..].find("}}") else {
+            break;
+        };
+        let action = html[start + 8..start + len].to_owned();
+        let value = create_nonce(&state.config.salt, state.clock.tick_at(generated), &action);
+        html.replace_range(start..start + len + 2, &value);
+    }
+    let face = &state.config.face;
+    let fill = |t: &str| fill_times(t, generated, state.config.gmt_offset_s);
+    if hit == Some(true) {
+        if let Some(marker) = &face.marker {
+            html.push_str(&fill(marker));
+        }
+    }
+    let mut r = text(200, "text/html; charset=UTF-8", html);
     set(
         &mut r,
         "link",
         &format!("<{root}>; rel=\"https://api.w.org/\""),
     );
     if let Some(hit) = hit {
-        // Varnish's fingerprint: Age, Via and X-Varnish with two ids on a hit.
-        set(&mut r, "age", &now.saturating_sub(generated).to_string());
-        set(&mut r, "via", "1.1 varnish (Varnish/7.1)");
-        set(&mut r, "x-varnish", if hit { "32770 3" } else { "32770" });
-        set(&mut r, "x-varnish-cache", if hit { "HIT" } else { "MISS" });
+        if face.age {
+            set(&mut r, "age", &now.saturating_sub(generated).to_string());
+        }
+        let headers = if hit {
+            &face.hit_headers
+        } else {
+            &face.miss_headers
+        };
+        for (name, value) in headers {
+            if let (Ok(n), Ok(v)) = (
+                hyper::header::HeaderName::from_bytes(name.as_bytes()),
+                hyper::header::HeaderValue::from_str(&fill(value)),
+            ) {
+                r.headers_mut().insert(n, v);
+            }
+        }
     }
     r
+}
+
+fn fill_times(template: &str, t: i64, offset_s: i32) -> String {
+    let gmt = httpdate::fmt_http_date(system_time(t));
+    let local = crate::clock::utc(t + i64::from(offset_s))
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string();
+    template
+        .replace("{{unix}}", &t.to_string())
+        .replace("{{gmt}}", &gmt)
+        .replace("{{local}}", &local)
 }
 
 fn json_escape_slashes(s: &str) -> String {
@@ -563,7 +702,7 @@ fn render(shape: &Shape, root: &str, nonce: &str, path: &str) -> String {
         root.replace('&', "&#038;")
     );
     let body = match shape {
-        Shape::WpApiSettings | Shape::Flaky(_) => format!(
+        Shape::WpApiSettings | Shape::Flaky(_) | Shape::EsiNonce => format!(
             "<script id='wp-api-request-js-extra'>\nvar wpApiSettings = {{\"root\":\"{}\",\"nonce\":\"{nonce}\",\"versionString\":\"wp\\/v2\\/\"}};\n</script>\n<script src='/wp-includes/js/api-request.min.js?ver=6.1.9' id='wp-api-request-js'></script>\n",
             json_escape_slashes(root)
         ),
