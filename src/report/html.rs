@@ -229,37 +229,19 @@ fn link(url: &str, label: &str) -> String {
 }
 
 fn age_text(p: &PageResult) -> Option<String> {
-    p.cache.age_s.map(|a| {
-        let approx = if p.cache.approximate { "~" } else { "" };
-        format!("{approx}{}", human_duration(a))
-    })
+    super::age_text(p)
 }
 
 fn cache_text(p: &PageResult) -> String {
-    let layer = p.cache.layer.unwrap_or("none seen");
-    let hit = match p.cache.hit {
-        Some(true) => " HIT",
-        Some(false) => " MISS",
-        None => "",
-    };
-    format!("{layer}{hit}")
+    super::cache_layer_text(p, "none seen")
 }
 
 fn headline(report: &Report) -> String {
-    let s = &report.summary;
-    if s.dead > 0 {
-        format!(
-            "<strong>{} of {} pages are dead</strong>: their cached copy carries a REST nonce the site rejects, so visitors' REST calls fail with <code>403 rest_cookie_invalid_nonce</code>.",
-            s.dead, s.pages
-        )
-    } else if s.expiring > 0 {
-        format!(
-            "No dead page among {}; {} will die at the next tick boundary unless the cache renews them.",
-            s.pages, s.expiring
-        )
-    } else {
-        format!("No dead or expiring page among {} pages.", s.pages)
-    }
+    super::headline(
+        report,
+        |s| format!("<strong>{s}</strong>"),
+        |s| format!("<code>{s}</code>"),
+    )
 }
 
 fn header(out: &mut String, report: &Report) {

@@ -9,7 +9,6 @@
 
 use std::fmt::Write;
 
-use crate::audit::human_duration;
 use crate::model::{FailOn, NonceState, PageResult, Report, Verdict};
 use crate::report::markup::escape;
 
@@ -90,21 +89,14 @@ fn details(p: &PageResult) -> String {
     if let Some(d) = p.dies_at {
         let _ = writeln!(out, "dies_at: {}", d.to_rfc3339());
     }
-    let layer = p.cache.layer.unwrap_or("none seen");
-    let hit = match p.cache.hit {
-        Some(true) => " HIT",
-        Some(false) => " MISS",
-        None => "",
-    };
-    let age = p
-        .cache
-        .age_s
-        .map(|a| {
-            let approx = if p.cache.approximate { "~" } else { "" };
-            format!(", {approx}{} old", human_duration(a))
-        })
+    let age = super::age_text(p)
+        .map(|a| format!(", {a} old"))
         .unwrap_or_default();
-    let _ = writeln!(out, "cache: {layer}{hit}{age}");
+    let _ = writeln!(
+        out,
+        "cache: {}{age}",
+        super::cache_layer_text(p, "none seen")
+    );
     for n in &p.nonces {
         let _ = writeln!(
             out,

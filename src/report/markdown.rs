@@ -80,25 +80,11 @@ fn verdict_name(v: Verdict) -> &'static str {
 }
 
 fn cache_text(p: &PageResult) -> String {
-    let Some(layer) = p.cache.layer else {
-        return "none seen".to_owned();
-    };
-    let hit = match p.cache.hit {
-        Some(true) => " HIT",
-        Some(false) => " MISS",
-        None => "",
-    };
-    escape(&format!("{layer}{hit}"))
+    escape(&super::cache_layer_text(p, "none seen"))
 }
 
 fn age_text(p: &PageResult) -> String {
-    match p.cache.age_s {
-        Some(a) => {
-            let approx = if p.cache.approximate { "~" } else { "" };
-            format!("{approx}{}", human_duration(a))
-        }
-        None => "unknown".to_owned(),
-    }
+    super::age_text(p).unwrap_or_else(|| "unknown".to_owned())
 }
 
 fn outcome(p: &PageResult, report: &Report) -> String {
@@ -111,21 +97,7 @@ fn outcome(p: &PageResult, report: &Report) -> String {
 }
 
 fn headline(report: &Report) -> String {
-    let s = &report.summary;
-    let pages = if s.pages == 1 { "page" } else { "pages" };
-    if s.dead > 0 {
-        format!(
-            "**{} of {} {pages} dead**: their cached copy carries a REST nonce the site rejects, so visitors' REST calls fail with 403 `rest_cookie_invalid_nonce`.",
-            s.dead, s.pages
-        )
-    } else if s.expiring > 0 {
-        format!(
-            "No dead page among {} {pages}; {} will die at the next tick boundary unless the cache renews them.",
-            s.pages, s.expiring
-        )
-    } else {
-        format!("No dead or expiring page among {} {pages}.", s.pages)
-    }
+    super::headline(report, |s| format!("**{s}**"), |s| format!("`{s}`"))
 }
 
 /// Renders the report as GitHub-flavoured Markdown.

@@ -17,6 +17,56 @@ use std::path::Path;
 
 use crate::model::{FailOn, Report};
 
+/// The cache that served the page and whether it hit: the outermost layer that hit, or on a miss
+/// the layer that missed; `none` when no layer was seen. Shared by every format.
+pub(crate) fn cache_layer_text(p: &crate::model::PageResult, none: &str) -> String {
+    let Some(layer) = p
+        .cache
+        .layer
+        .or_else(|| p.cache.layers.first().map(|l| l.layer))
+    else {
+        return none.to_owned();
+    };
+    let hit = match p.cache.hit {
+        Some(true) => " HIT",
+        Some(false) => " MISS",
+        None => "",
+    };
+    format!("{layer}{hit}")
+}
+
+/// The copy's age as an operator reads it, `~` when approximate.
+pub(crate) fn age_text(p: &crate::model::PageResult) -> Option<String> {
+    p.cache.age_s.map(|a| {
+        let approx = if p.cache.approximate { "~" } else { "" };
+        format!("{approx}{}", crate::audit::human_duration(a))
+    })
+}
+
+/// The one-sentence verdict on the whole audit; `strong` and `code` mark up the emphasis.
+pub(crate) fn headline(
+    report: &Report,
+    strong: impl Fn(&str) -> String,
+    code: impl Fn(&str) -> String,
+) -> String {
+    let s = &report.summary;
+    let pages = if s.pages == 1 { "page" } else { "pages" };
+    if s.dead > 0 {
+        format!(
+            "{}: their cached copy carries a REST nonce the site rejects, so visitors' REST calls fail with {}.",
+            strong(&format!("{} of {} {pages} dead", s.dead, s.pages)),
+            code("403 rest_cookie_invalid_nonce")
+        )
+    } else if s.expiring > 0 {
+        format!(
+            "No dead page among {} {pages}; {} will die at the next tick boundary unless the cache renews them.",
+            s.pages, s.expiring
+        )
+    } else {
+        format!("No dead or expiring page among {} {pages}.", s.pages)
+    }
+}
+
 /// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {

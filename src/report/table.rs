@@ -56,26 +56,10 @@ pub fn display_url(url: &str, site: &str) -> String {
 }
 
 fn cache_cell(p: &PageResult) -> String {
-    // The top-level layer is the one that served a hit; on a miss, name the layer that missed.
-    let layer = p
-        .cache
-        .layer
-        .or_else(|| p.cache.layers.first().map(|l| l.layer))
-        .unwrap_or("no cache seen");
-    let hit = match p.cache.hit {
-        Some(true) => " HIT",
-        Some(false) => " MISS",
-        None => "",
-    };
-    let age = p
-        .cache
-        .age_s
-        .map(|a| {
-            let approx = if p.cache.approximate { "~" } else { "" };
-            format!(", {approx}{} old", human_duration(a))
-        })
+    let age = super::age_text(p)
+        .map(|a| format!(", {a} old"))
         .unwrap_or_default();
-    format!("{layer}{hit}{age}")
+    format!("{}{age}", super::cache_layer_text(p, "no cache seen"))
 }
 
 /// An instant as absolute UTC time plus its distance from the server's `now`, so a reader needs no
