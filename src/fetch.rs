@@ -347,7 +347,11 @@ impl Fetcher {
             match self.send(&robots_url, req, MAX_ROBOTS_BYTES).await {
                 Ok(r) if (200..300).contains(&r.status) => {
                     let robots = parse_robots(&r.body, ROBOTS_TOKEN);
-                    if let Some(delay) = robots.crawl_delay.filter(|d| d.is_finite() && *d > 0.0) {
+                    // --ignore-robots (the operator's own site) ignores Crawl-delay too.
+                    let delay = robots
+                        .crawl_delay
+                        .filter(|d| d.is_finite() && *d > 0.0 && !self.config.ignore_robots);
+                    if let Some(delay) = delay {
                         if let Ok(mut hosts) = self.hosts.lock() {
                             let h = hosts.entry(key).or_default();
                             h.min_interval = Duration::from_secs_f64(delay.min(3600.0));

@@ -182,3 +182,49 @@ async fn sigint_mid_audit_writes_a_partial_report_marked_interrupted() {
     assert!(n > 0 && n < 40, "{n} pages");
     assert_eq!(v["summary"]["pages"].as_u64().unwrap() as usize, n);
 }
+
+#[tokio::test]
+async fn robots_disallow_and_crawl_delay_for_our_agent_are_honoured() {
+    let site = SimSite::start(SimConfig {
+        pages: vec![
+            SimPage::new("/public/", Shape::WpApiSettings),
+            SimPage::new("/private/report/", Shape::WpApiSettings),
+            SimPage::new("/public/two/", Shape::NoNonce),
+        ],
+        robots_extra: "\nUser-agent: nonce-audit\nDisallow: /private/\nCrawl-delay: 1\n".into(),
+        now: NOW,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let started = Instant::now();
+    let r = audit::run(&config(&site), audit::quiet()).await.unwrap();
+    let private = r
+        .pages
+        .iter()
+        .find(|p| p.url.contains("/private/"))
+        .unwrap();
+    assert_eq!(private.verdict, Verdict::Error);
+    assert!(private.reason.as_deref().unwrap().contains("robots.txt"));
+    assert!(
+        site.requests()
+            .iter()
+            .all(|l| !l.path_and_query.starts_with("/private/"))
+    );
+    // Crawl-delay 1 s between requests to the host: robots, sitemap index, sitemap, 2 pages, probes.
+    assert!(
+        started.elapsed() >= Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+
+    let mut c = config(&site);
+    c.fetch.ignore_robots = true;
+    let r = audit::run(&c, audit::quiet()).await.unwrap();
+    let private = r
+        .pages
+        .iter()
+        .find(|p| p.url.contains("/private/"))
+        .unwrap();
+    assert_eq!(private.verdict, Verdict::Fresh);
+}

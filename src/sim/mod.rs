@@ -512,7 +512,8 @@ fn robots(state: &State) -> String {
         Permalinks::Plain => format!("{}/?sitemap=index", state.base),
     };
     format!(
-        "User-agent: *\nDisallow: /wp-admin/\nAllow: /wp-admin/admin-ajax.php\n\nSitemap: {map}\n"
+        "User-agent: *\nDisallow: /wp-admin/\nAllow: /wp-admin/admin-ajax.php\n{}\nSitemap: {map}\n",
+        state.config.robots_extra
     )
 }
 
