@@ -278,6 +278,7 @@ pub async fn run(config: &AuditConfig, events: EventSink) -> Result<Report, Audi
         recommendations,
         sitemaps: walk.sitemaps,
         warnings: walk.warnings,
+        baseline: None,
     })
 }
 

@@ -14,7 +14,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use cli::{Cli, Command, OutputArgs, StdoutFormat, UiArgs};
 use nonce_audit::audit::{self, Event, EventSink};
 use nonce_audit::discover::Target;
-use nonce_audit::model::{FailOn, Report};
+use nonce_audit::model::{FailOn, Report, Threshold};
 use nonce_audit::report::{Format, RenderOptions, write_atomic};
 
 fn main() -> ExitCode {
@@ -159,7 +159,7 @@ fn watch_signals() -> tokio::sync::watch::Receiver<bool> {
 
 fn emit(report: &Report, output: &OutputArgs) -> Result<ExitCode> {
     let fail_on: FailOn = output.fail_on.into();
-    let failing = report.pages.iter().any(|p| fail_on.trips(p.verdict));
+    let failing = Threshold::new(fail_on, report).any(report);
     let files = RenderOptions {
         color: false,
         fail_on,
