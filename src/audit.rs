@@ -172,6 +172,15 @@ pub async fn run(config: &AuditConfig, events: EventSink) -> Result<Report, Audi
                         ..PageResult::error(&url, None, "interrupted before this page was audited")
                     },
                 };
+                tracing::debug!(
+                    url = %row.url,
+                    verdict = %row.verdict,
+                    status = row.status,
+                    cache = row.cache.layer.unwrap_or("none"),
+                    age_s = row.cache.age_s,
+                    reason = row.reason.as_deref().unwrap_or(""),
+                    "page audited"
+                );
                 events(Event::Page(&row));
                 if let Ok(mut r) = results.lock() {
                     r.push((seq, row));
