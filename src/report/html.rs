@@ -110,7 +110,8 @@ td.num, th.num { text-align: right; white-space: nowrap; }
 td.detail { overflow-wrap: anywhere; max-width: 420px; }
 tr.v-dead td:first-child { box-shadow: inset 4px 0 var(--dead); }
 tr.v-expiring td:first-child { box-shadow: inset 4px 0 var(--expiring); }
-.changes li { margin: 4px 0; overflow-wrap: anywhere; }
+details.changes { margin-top: 8px; } .changes li { margin: 4px 0; overflow-wrap: anywhere; }
+section.baseline { margin-bottom: 18px; }
 section.site { border-top: 3px solid var(--line); margin-top: 36px; }
 footer { margin-top: 28px; color: var(--muted); font-size: 12px; }
 "##;
