@@ -175,6 +175,15 @@ pub async fn run(config: &AuditConfig, events: EventSink) -> Result<Report, Audi
                         ..PageResult::error(&url, None, "interrupted before this page was audited")
                     },
                 };
+                tracing::debug!(
+                    url = %row.url,
+                    verdict = %row.verdict,
+                    status = row.status,
+                    cache = row.cache.layer.unwrap_or("none"),
+                    age_s = row.cache.age_s,
+                    reason = row.reason.as_deref().unwrap_or(""),
+                    "page audited"
+                );
                 events(Event::Page(&row));
                 if let Ok(mut r) = results.lock() {
                     r.push((seq, row));
@@ -296,6 +305,7 @@ pub async fn run(config: &AuditConfig, events: EventSink) -> Result<Report, Audi
         forecast,
         site_utc_offset_s: offset.map(|o| o.0),
         site_utc_offset_source: offset.map(|o| o.1),
+        baseline: None,
     })
 }
 

@@ -20,6 +20,10 @@ Examples:
       Audit the first 200 pages of one sitemap and also write a JSON report.
   nonce-audit audit https://example.com/ --nonce-life 12h --fail-on expiring --format csv
       For a site that filters nonce_life to 12 hours; exit 1 on dead or expiring pages.
+  nonce-audit audit https://example.com/ -q -o today.json --baseline yesterday.json --fail-on new-dead
+      For cron: silent unless a page died since yesterday's report.
+  nonce-audit audit --sites sites.txt -o all.json
+      Audit every site listed in sites.txt (one URL per line) with one combined report.
   nonce-audit sitemap https://example.com/ | wc -l
       List the page URLs an audit would visit, fetching no page.
 
@@ -46,8 +50,12 @@ pub enum Command {
     Audit {
         /// A site URL (sitemaps are discovered), a sitemap URL, a local sitemap file, or `-` for
         /// a list of page URLs on standard input.
-        #[arg(required_unless_present = "urls")]
+        #[arg(required_unless_present_any = ["urls", "sites"])]
         target: Option<String>,
+        /// Audit every site listed in FILE (one site or sitemap URL per line; blank lines and
+        /// `#` comments skipped) and report them together.
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["target", "urls"])]
+        sites: Option<PathBuf>,
         #[command(flatten)]
         audit: AuditArgs,
         #[command(flatten)]
@@ -78,6 +86,17 @@ pub enum Command {
     },
     /// Print the manual page (roff) on standard output.
     Man,
+}
+
+impl Command {
+    /// The terminal options of this subcommand (the defaults for those that have none).
+    pub fn ui(&self) -> UiArgs {
+        match self {
+            Command::Audit { output, .. } | Command::Demo { output } => output.ui,
+            Command::Sitemap { ui, .. } => *ui,
+            Command::Completions { .. } | Command::Man => UiArgs::default(),
+        }
+    }
 }
 
 /// Whether `sub` has a long option named `long` (for the config file).
@@ -190,19 +209,25 @@ pub struct OutputArgs {
     /// Which verdicts make the exit code 1.
     #[arg(long, value_enum, default_value_t = FailOnArg::Dead)]
     pub fail_on: FailOnArg,
+    /// Compare with an earlier JSON report of the same site(s): the reports gain a "Since the
+    /// baseline" section (newly dead, recovered, cache layer changed, added, removed pages).
+    #[arg(long, value_name = "PREVIOUS.json")]
+    pub baseline: Option<PathBuf>,
     #[command(flatten)]
     pub ui: UiArgs,
 }
 
 /// Terminal behaviour.
-#[derive(Debug, Args, Clone, Copy)]
+#[derive(Debug, Args, Clone, Copy, Default)]
 pub struct UiArgs {
-    /// Print nothing unless there are findings (for cron).
+    /// Print nothing, on standard output or standard error, unless there are findings (for
+    /// cron, which mails whatever a job prints).
     #[arg(short, long)]
     pub quiet: bool,
-    /// Say more about what the audit does.
-    #[arg(short, long)]
-    pub verbose: bool,
+    /// Say more on standard error: -v one line per page, retries and sitemaps; -vv also every
+    /// REST probe. RUST_LOG (e.g. RUST_LOG=nonce_audit=debug) overrides.
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
     /// Never draw a progress bar.
     #[arg(long)]
     pub no_progress: bool,
@@ -236,6 +261,8 @@ pub enum FailOnArg {
     Unverifiable,
     /// Never (exit 0 whenever the audit ran).
     Never,
+    /// Dead pages that were not dead in the --baseline report (needs --baseline).
+    NewDead,
 }
 
 impl From<FailOnArg> for FailOn {
@@ -245,6 +272,7 @@ impl From<FailOnArg> for FailOn {
             FailOnArg::Expiring => FailOn::Expiring,
             FailOnArg::Unverifiable => FailOn::Unverifiable,
             FailOnArg::Never => FailOn::Never,
+            FailOnArg::NewDead => FailOn::NewDead,
         }
     }
 }
@@ -269,6 +297,16 @@ pub fn target(target: Option<&str>, net: &NetArgs) -> Result<Target, String> {
             Err("give a TARGET (site URL, sitemap URL or file) or --urls FILE".to_owned())
         }
     }
+}
+
+/// The site lines of a `--sites` file: one per line, surrounding blanks trimmed, blank lines and
+/// lines starting with `#` skipped (so is the rest of a line after ` #`).
+pub fn site_lines(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|l| l.split(" #").next().unwrap_or("").trim())
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_owned)
+        .collect()
 }
 
 /// The library config for `target` with these options.
@@ -352,5 +390,41 @@ impl Default for NetArgs {
             insecure: false,
             ignore_robots: false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sites_file_skips_comments_and_blank_lines() {
+        let text = "# production\nhttps://a.example/\n\n   https://b.example/  # shop\n\t\n#https://c.example/\n";
+        assert_eq!(
+            site_lines(text),
+            ["https://a.example/", "https://b.example/"]
+        );
+    }
+
+    #[test]
+    fn verbosity_counts_and_new_dead_parses() {
+        let cli = parse(
+            [
+                "nonce-audit",
+                "audit",
+                "https://a.example/",
+                "-vv",
+                "--fail-on",
+                "new-dead",
+            ]
+            .iter()
+            .map(std::ffi::OsString::from)
+            .collect(),
+        );
+        let Command::Audit { output, .. } = cli.command else {
+            panic!("not audit");
+        };
+        assert_eq!(output.ui.verbose, 2);
+        assert_eq!(output.fail_on, FailOnArg::NewDead);
     }
 }

@@ -450,11 +450,16 @@ impl Fetcher {
                     None => {}
                 }
                 if h.failures_in_a_row >= HOST_STOP_AFTER && h.stopped.is_none() {
-                    h.stopped = Some(format!(
+                    let why = format!(
                         "{} stopped after {} failures in a row (last: {why})",
                         url.host_str().unwrap_or("the host"),
                         h.failures_in_a_row
-                    ));
+                    );
+                    tracing::warn!(
+                        host = url.host_str().unwrap_or(""),
+                        "{why}; no more requests go there"
+                    );
+                    h.stopped = Some(why);
                 }
             }
         }
@@ -544,10 +549,26 @@ impl Fetcher {
                         return Ok(f);
                     }
                     let wait = match asked {
-                        Some(d) if d > self.config.max_retry_after => return Ok(f),
+                        Some(d) if d > self.config.max_retry_after => {
+                            tracing::info!(
+                                url = %url,
+                                status = f.status,
+                                retry_after_s = d.as_secs(),
+                                "Retry-After is longer than the cap; not retried"
+                            );
+                            return Ok(f);
+                        }
                         Some(d) => d.max(self.backoff(attempt)),
                         None => self.backoff(attempt),
                     };
+                    tracing::info!(
+                        url = %url,
+                        status = f.status,
+                        attempt,
+                        of = tries,
+                        wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                        "retrying after HTTP {}", f.status
+                    );
                     tokio::time::sleep(wait).await;
                 }
                 Ok(f) => {
@@ -559,7 +580,16 @@ impl Fetcher {
                     if last || self.host_stopped(url).is_some() {
                         return Err(e);
                     }
-                    tokio::time::sleep(self.backoff(attempt)).await;
+                    let wait = self.backoff(attempt);
+                    tracing::info!(
+                        url = %url,
+                        error = %e,
+                        attempt,
+                        of = tries,
+                        wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                        "retrying after a transient error"
+                    );
+                    tokio::time::sleep(wait).await;
                 }
                 Err(e) => return Err(e),
             }

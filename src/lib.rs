@@ -20,6 +20,7 @@
 
 pub mod advise;
 pub mod audit;
+pub mod baseline;
 pub mod cache;
 pub mod clock;
 pub mod demo;

@@ -2,8 +2,10 @@
 
 mod cli;
 mod config;
+mod console;
 
 use std::io::{IsTerminal, Write};
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,10 +13,12 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use cli::{Cli, Command, OutputArgs, StdoutFormat, UiArgs};
+use cli::{AuditArgs, Cli, Command, NetArgs, OutputArgs, StdoutFormat, UiArgs};
+use console::Console;
 use nonce_audit::audit::{self, Event, EventSink};
+use nonce_audit::baseline::Baseline;
 use nonce_audit::discover::Target;
-use nonce_audit::model::{FailOn, Report};
+use nonce_audit::model::{FailOn, MultiReport, Report, SiteFailure, Threshold};
 use nonce_audit::report::{Format, RenderOptions, write_atomic};
 
 fn main() -> ExitCode {
@@ -30,8 +34,11 @@ fn main() -> ExitCode {
         }
     };
     let cli = cli::parse(args);
+    let ui = cli.command.ui();
+    let console = Console::new(ui.quiet);
+    console::init_logging(&console, ui.verbose);
     for n in notes {
-        eprintln!("warning: {n}");
+        console.line(&format!("warning: {n}"));
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -43,10 +50,12 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match runtime.block_on(run(cli)) {
+    match runtime.block_on(run(cli, &console)) {
         Ok(code) => code,
         Err(e) if broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
+            // The run failed: that is trouble, so what `-q` held back is worth reading too.
+            console.release();
             eprintln!("nonce-audit: {e:#}");
             ExitCode::from(2)
         }
@@ -61,7 +70,7 @@ fn broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
-fn progress(ui: UiArgs) -> ProgressBar {
+fn progress(ui: UiArgs, console: &Console) -> ProgressBar {
     let visible = !ui.quiet && !ui.no_progress && std::io::stderr().is_terminal();
     let pb = if visible {
         ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr())
@@ -74,32 +83,26 @@ fn progress(ui: UiArgs) -> ProgressBar {
         pb.set_style(style);
     }
     pb.enable_steady_tick(Duration::from_millis(120));
+    console.set_bar(Some(pb.clone()));
     pb
 }
 
-fn sink(pb: &ProgressBar, ui: UiArgs) -> EventSink {
+fn finish_progress(pb: &ProgressBar, console: &Console) {
+    pb.finish_and_clear();
+    console.set_bar(None);
+}
+
+/// Notes go to the console (held under `-q`); each finished page is an info event, which `-v`
+/// shows as one line per page.
+fn sink(pb: &ProgressBar, console: &Console) -> EventSink {
     let pb = pb.clone();
+    let console = console.clone();
     Arc::new(move |event| match event {
-        Event::Note(msg) => {
-            if !ui.quiet {
-                if pb.is_hidden() {
-                    eprintln!("{msg}");
-                } else {
-                    pb.println(msg);
-                }
-            }
-        }
+        Event::Note(msg) => console.line(msg),
         Event::Queued => pb.inc_length(1),
         Event::Page(row) => {
             pb.inc(1);
-            if ui.verbose && !ui.quiet {
-                let line = format!("{:<12} {}", row.verdict.as_str(), row.url);
-                if pb.is_hidden() {
-                    eprintln!("{line}");
-                } else {
-                    pb.println(line);
-                }
-            }
+            tracing::info!("{:<12} {}", row.verdict.as_str(), row.url);
         }
     })
 }
@@ -157,19 +160,60 @@ fn watch_signals() -> tokio::sync::watch::Receiver<bool> {
     rx
 }
 
-fn emit(report: &Report, output: &OutputArgs) -> Result<ExitCode> {
+/// What one run produced: one site's report, or several (`--sites`).
+enum Audited {
+    One(Box<Report>),
+    Many(MultiReport),
+}
+
+impl Audited {
+    fn render(&self, format: Format, options: &RenderOptions) -> Vec<u8> {
+        match self {
+            Audited::One(r) => format.render(r, options),
+            Audited::Many(m) => format.render_multi(m, options),
+        }
+    }
+
+    fn failing(&self, fail_on: FailOn) -> bool {
+        match self {
+            Audited::One(r) => Threshold::new(fail_on, r).any(r),
+            Audited::Many(m) => m.failing(fail_on),
+        }
+    }
+
+    fn interrupted(&self) -> bool {
+        match self {
+            Audited::One(r) => r.interrupted,
+            Audited::Many(m) => m.interrupted,
+        }
+    }
+}
+
+/// Loads `--baseline` before anything is fetched, so a wrong file fails fast (exit 2), and
+/// refuses `--fail-on new-dead` without one.
+fn load_baseline(output: &OutputArgs) -> Result<Option<Baseline>> {
+    if output.fail_on == cli::FailOnArg::NewDead && output.baseline.is_none() {
+        bail!(
+            "--fail-on new-dead compares with an earlier report: give it with --baseline PREVIOUS.json"
+        );
+    }
+    Ok(output.baseline.as_deref().map(Baseline::load).transpose()?)
+}
+
+fn emit(audited: &Audited, output: &OutputArgs, console: &Console) -> Result<ExitCode> {
     let fail_on: FailOn = output.fail_on.into();
-    let failing = report.pages.iter().any(|p| fail_on.trips(p.verdict));
+    let failing = audited.failing(fail_on);
     let files = RenderOptions {
         color: false,
         fail_on,
     };
     for path in &output.outputs {
         let format = Format::from_path(path).unwrap_or(Format::Json);
-        write_atomic(path, &format.render(report, &files))
+        write_atomic(path, &audited.render(format, &files))
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     if !output.ui.quiet || failing {
+        console.release();
         let format = match output.format {
             StdoutFormat::Table => Format::Table,
             StdoutFormat::Json => Format::Json,
@@ -183,11 +227,11 @@ fn emit(report: &Report, output: &OutputArgs) -> Result<ExitCode> {
             fail_on,
         };
         let mut out = std::io::stdout().lock();
-        out.write_all(&format.render(report, &options))
+        out.write_all(&audited.render(format, &options))
             .and_then(|()| out.flush())
             .context("cannot write the report to standard output")?;
     }
-    Ok(if report.interrupted {
+    Ok(if audited.interrupted() {
         ExitCode::from(130)
     } else if failing {
         ExitCode::from(1)
@@ -196,10 +240,105 @@ fn emit(report: &Report, output: &OutputArgs) -> Result<ExitCode> {
     })
 }
 
-async fn run(cli: Cli) -> Result<ExitCode> {
+/// `--sites FILE`: the sites one after the other, each a full audit with its own report; a site
+/// that cannot be audited is recorded and the run goes on. Only when no site could be audited
+/// does the run fail (exit 2).
+async fn audit_sites(
+    file: &Path,
+    audit_args: &AuditArgs,
+    net: &NetArgs,
+    output: &OutputArgs,
+    console: &Console,
+) -> Result<ExitCode> {
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("cannot read the sites file {}", file.display()))?;
+    let sites = cli::site_lines(&text);
+    if sites.is_empty() {
+        bail!("the sites file {} lists no site", file.display());
+    }
+    // The shared options are checked once, not once per site.
+    let shared = cli::config(
+        Target::File(std::path::PathBuf::new()),
+        net,
+        Some(audit_args),
+    )
+    .map_err(anyhow::Error::msg)?;
+    if shared.fetch.insecure {
+        console.line("warning: --insecure: TLS certificates are not verified");
+    }
+    let baseline = load_baseline(output)?;
+    let cancel = watch_signals();
+    let started = chrono::Utc::now();
+    let (mut reports, mut failed) = (Vec::new(), Vec::new());
+    let mut interrupted = false;
+    for (i, site) in sites.iter().enumerate() {
+        if *cancel.borrow() {
+            interrupted = true;
+            break;
+        }
+        let config = Target::parse(site)
+            .map_err(|e| e.to_string())
+            .and_then(|t| cli::config(t, net, Some(audit_args)));
+        let mut config = match config {
+            Ok(c) => c,
+            Err(error) => {
+                tracing::warn!("site {site}: {error}");
+                failed.push(SiteFailure {
+                    site: site.clone(),
+                    error,
+                });
+                continue;
+            }
+        };
+        config.walk.cancel = Some(cancel.clone());
+        tracing::info!("site {} of {}: {site}", i + 1, sites.len());
+        let pb = progress(output.ui, console);
+        pb.set_message(site.clone());
+        let result = audit::run(&config, sink(&pb, console)).await;
+        finish_progress(&pb, console);
+        match result {
+            Ok(mut report) => {
+                if let Some(b) = &baseline {
+                    b.apply(&mut report);
+                }
+                reports.push(report);
+            }
+            Err(e) => {
+                tracing::warn!("site {site} could not be audited: {e}");
+                failed.push(SiteFailure {
+                    site: site.clone(),
+                    error: e.to_string(),
+                });
+            }
+        }
+    }
+    let multi = MultiReport::new(started, reports, failed, interrupted);
+    if multi.all_failed() {
+        let why: Vec<String> = multi
+            .failed
+            .iter()
+            .map(|f| format!("{}: {}", f.site, f.error))
+            .collect();
+        bail!("no site could be audited ({})", why.join("; "));
+    }
+    emit(&Audited::Many(multi), output, console)
+}
+
+async fn run(cli: Cli, console: &Console) -> Result<ExitCode> {
     match cli.command {
         Command::Audit {
             target,
+            sites: Some(file),
+            audit: audit_args,
+            net,
+            output,
+        } if target.is_none() => {
+            check_outputs(&output)?;
+            audit_sites(&file, &audit_args, &net, &output, console).await
+        }
+        Command::Audit {
+            target,
+            sites: _,
             audit: audit_args,
             net,
             output,
@@ -208,14 +347,19 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let target = cli::target(target.as_deref(), &net).map_err(anyhow::Error::msg)?;
             let mut config =
                 cli::config(target, &net, Some(&audit_args)).map_err(anyhow::Error::msg)?;
+            let baseline = load_baseline(&output)?;
             if config.fetch.insecure {
-                eprintln!("warning: --insecure: TLS certificates are not verified");
+                console.line("warning: --insecure: TLS certificates are not verified");
             }
             config.walk.cancel = Some(watch_signals());
-            let pb = progress(output.ui);
-            let report = audit::run(&config, sink(&pb, output.ui)).await;
-            pb.finish_and_clear();
-            emit(&report?, &output)
+            let pb = progress(output.ui, console);
+            let report = audit::run(&config, sink(&pb, console)).await;
+            finish_progress(&pb, console);
+            let mut report = report?;
+            if let Some(b) = &baseline {
+                b.apply(&mut report);
+            }
+            emit(&Audited::One(Box::new(report)), &output, console)
         }
         Command::Sitemap { target, net, ui } => {
             let target = cli::target(target.as_deref(), &net).map_err(anyhow::Error::msg)?;
@@ -223,7 +367,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let pb = ProgressBar::hidden();
             let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
             let mut broken_pipe = false;
-            let summary = audit::list_pages(&config, sink(&pb, ui), |p| {
+            let summary = audit::list_pages(&config, sink(&pb, console), |p| {
                 if !broken_pipe && writeln!(stdout, "{}", p.url).is_err() {
                     broken_pipe = true;
                 }
@@ -232,11 +376,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let _ = stdout.flush();
             if !ui.quiet {
                 for w in &summary.warnings {
-                    eprintln!("warning: {w}");
+                    console.line(&format!("warning: {w}"));
                 }
                 for s in &summary.sitemaps {
                     for w in &s.warnings {
-                        eprintln!("warning: sitemap {}: {w}", s.url);
+                        console.line(&format!("warning: sitemap {}: {w}", s.url));
                     }
                 }
             }
@@ -261,19 +405,22 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Demo { output } => {
             check_outputs(&output)?;
-            if !output.ui.quiet {
-                eprintln!("{}", nonce_audit::demo::EXPLANATION);
-            }
+            let baseline = load_baseline(&output)?;
+            console.line(nonce_audit::demo::EXPLANATION);
             let config = cli::config(
                 Target::File(std::path::PathBuf::new()),
                 &cli::NetArgs::default(),
                 None,
             )
             .map_err(anyhow::Error::msg)?;
-            let pb = progress(output.ui);
-            let report = nonce_audit::demo::run_demo(config, sink(&pb, output.ui)).await;
-            pb.finish_and_clear();
-            emit(&report?, &output)
+            let pb = progress(output.ui, console);
+            let report = nonce_audit::demo::run_demo(config, sink(&pb, console)).await;
+            finish_progress(&pb, console);
+            let mut report = report?;
+            if let Some(b) = &baseline {
+                b.apply(&mut report);
+            }
+            emit(&Audited::One(Box::new(report)), &output, console)
         }
     }
 }

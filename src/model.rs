@@ -4,9 +4,12 @@
 //! formats all read these types, so a field added here reaches every format and the JSON schema
 //! (`nonce-audit/1`) only ever grows.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::baseline::BaselineDiff;
 use crate::cache::CacheInfo;
 use crate::extract::FoundNonce;
 
@@ -73,13 +76,19 @@ pub enum FailOn {
     Unverifiable,
     /// Never fail on findings (exit 0 whenever the audit ran).
     Never,
+    /// Fail only on pages dead now that were not dead in the `--baseline` report, so a nightly
+    /// job reports each breakage once instead of every night until the cache is fixed.
+    NewDead,
 }
 
 impl FailOn {
-    /// Whether a page with this verdict counts as a finding at this threshold.
-    pub fn trips(self, v: Verdict) -> bool {
+    /// Whether a page with this verdict counts as a finding at this threshold; `newly_dead` says
+    /// whether the page is dead now and was not in the baseline (only [`FailOn::NewDead`] reads
+    /// it). Reports decide page by page through [`Threshold`], which knows the baseline.
+    pub fn trips(self, v: Verdict, newly_dead: bool) -> bool {
         match self {
             FailOn::Never => false,
+            FailOn::NewDead => v == Verdict::Dead && newly_dead,
             FailOn::Dead => v == Verdict::Dead,
             FailOn::Expiring => matches!(v, Verdict::Dead | Verdict::Expiring),
             FailOn::Unverifiable => matches!(
@@ -87,6 +96,61 @@ impl FailOn {
                 Verdict::Dead | Verdict::Expiring | Verdict::Unverifiable | Verdict::Error
             ),
         }
+    }
+
+    /// The value as typed on the command line, for messages and report properties.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailOn::Dead => "dead",
+            FailOn::Expiring => "expiring",
+            FailOn::Unverifiable => "unverifiable",
+            FailOn::Never => "never",
+            FailOn::NewDead => "new-dead",
+        }
+    }
+}
+
+/// `--fail-on` applied to one report: the exit code and the JUnit failures ask it page by page,
+/// so both count the same pages. It looks the baseline's newly dead URLs up once, however many
+/// pages the report has.
+#[derive(Debug, Clone)]
+pub struct Threshold<'a> {
+    fail_on: FailOn,
+    newly_dead: HashSet<&'a str>,
+}
+
+impl<'a> Threshold<'a> {
+    /// The threshold `fail_on` over `report` (and its baseline section, if any).
+    pub fn new(fail_on: FailOn, report: &'a Report) -> Self {
+        let newly_dead = report
+            .baseline
+            .as_ref()
+            .map(|b| b.newly_dead.iter().map(String::as_str).collect())
+            .unwrap_or_default();
+        Self {
+            fail_on,
+            newly_dead,
+        }
+    }
+
+    /// The `--fail-on` value.
+    pub fn fail_on(&self) -> FailOn {
+        self.fail_on
+    }
+
+    /// Whether `page` is dead now and was not dead in the baseline (false without a baseline).
+    pub fn newly_dead(&self, page: &PageResult) -> bool {
+        page.verdict == Verdict::Dead && self.newly_dead.contains(page.url.as_str())
+    }
+
+    /// Whether `page` counts as a finding.
+    pub fn trips(&self, page: &PageResult) -> bool {
+        self.fail_on.trips(page.verdict, self.newly_dead(page))
+    }
+
+    /// Whether any page of `report` counts as a finding (the exit code 1).
+    pub fn any(&self, report: &Report) -> bool {
+        report.pages.iter().any(|p| self.trips(p))
     }
 }
 
@@ -333,6 +397,107 @@ pub struct Report {
     pub site_utc_offset_s: Option<i32>,
     /// How that offset was found (`rest-index` or `cache-busted-page`).
     pub site_utc_offset_source: Option<&'static str>,
+    /// What changed since the `--baseline` report; `null` without one.
+    pub baseline: Option<BaselineDiff>,
+}
+
+/// A site of a `--sites` run that could not be audited at all (what would be exit code 2 alone).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SiteFailure {
+    /// The line of the sites file.
+    pub site: String,
+    /// Why, in one line.
+    pub error: String,
+}
+
+/// The combined counts of a `--sites` run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct MultiSummary {
+    /// Sites listed (audited or not).
+    pub sites: u64,
+    /// Sites that could not be audited.
+    pub sites_failed: u64,
+    /// The per-verdict page counts and REST probes, summed over the audited sites.
+    #[serde(flatten)]
+    pub pages: Summary,
+    /// Pages newly dead since the baseline, summed; `null` without `--baseline`.
+    pub newly_dead: Option<u64>,
+}
+
+/// Several sites audited in one run (`--sites FILE`): one full report per site, so each
+/// element of `sites` reads exactly like a single-site `nonce-audit/1` report, plus the sites
+/// that could not be audited and the combined counts.
+#[derive(Debug, Clone, Serialize)]
+pub struct MultiReport {
+    /// Always [`crate::baseline::MULTI_SCHEMA`].
+    pub schema: &'static str,
+    /// nonce-audit's version.
+    pub tool_version: &'static str,
+    /// When the first audit started, by the local clock.
+    pub started_at: DateTime<Utc>,
+    /// When the last one finished.
+    pub finished_at: DateTime<Utc>,
+    /// Whether the run was interrupted (the sites not reached are neither audited nor failed).
+    pub interrupted: bool,
+    /// Combined counts.
+    pub summary: MultiSummary,
+    /// One report per audited site, in the order of the sites file.
+    pub sites: Vec<Report>,
+    /// The sites that could not be audited, in the order of the sites file.
+    pub failed: Vec<SiteFailure>,
+}
+
+impl MultiReport {
+    /// Puts the per-site outcomes together and sums their counts.
+    pub fn new(
+        started_at: DateTime<Utc>,
+        sites: Vec<Report>,
+        failed: Vec<SiteFailure>,
+        interrupted: bool,
+    ) -> Self {
+        let mut summary = MultiSummary {
+            sites: (sites.len() + failed.len()) as u64,
+            sites_failed: failed.len() as u64,
+            ..MultiSummary::default()
+        };
+        for r in &sites {
+            let (t, s) = (&mut summary.pages, &r.summary);
+            t.pages += s.pages;
+            t.fresh += s.fresh;
+            t.expiring += s.expiring;
+            t.dead += s.dead;
+            t.no_nonce += s.no_nonce;
+            t.unverifiable += s.unverifiable;
+            t.error += s.error;
+            t.rest_probes += s.rest_probes;
+            if let Some(b) = &r.baseline {
+                *summary.newly_dead.get_or_insert(0) += b.newly_dead.len() as u64;
+            }
+        }
+        Self {
+            schema: crate::baseline::MULTI_SCHEMA,
+            tool_version: env!("CARGO_PKG_VERSION"),
+            started_at,
+            finished_at: Utc::now(),
+            interrupted: interrupted || sites.iter().any(|r| r.interrupted),
+            summary,
+            sites,
+            failed,
+        }
+    }
+
+    /// Whether the run counts as having findings at `fail_on`: a page of any site trips it, or
+    /// a site could not be audited and `fail_on` is `unverifiable` (a site that cannot be
+    /// audited is the site-level `error`).
+    pub fn failing(&self, fail_on: FailOn) -> bool {
+        self.sites.iter().any(|r| Threshold::new(fail_on, r).any(r))
+            || (!self.failed.is_empty() && fail_on == FailOn::Unverifiable)
+    }
+
+    /// Whether no site could be audited at all (the exit code 2).
+    pub fn all_failed(&self) -> bool {
+        self.sites.is_empty() && !self.failed.is_empty()
+    }
 }
 
 #[cfg(test)]
@@ -341,14 +506,24 @@ mod tests {
 
     #[test]
     fn fail_on_thresholds_nest() {
-        assert!(FailOn::Dead.trips(Verdict::Dead));
-        assert!(!FailOn::Dead.trips(Verdict::Expiring));
-        assert!(FailOn::Expiring.trips(Verdict::Expiring));
-        assert!(!FailOn::Expiring.trips(Verdict::Unverifiable));
-        assert!(FailOn::Unverifiable.trips(Verdict::Unverifiable));
-        assert!(FailOn::Unverifiable.trips(Verdict::Error));
-        assert!(!FailOn::Unverifiable.trips(Verdict::Fresh));
-        assert!(!FailOn::Never.trips(Verdict::Dead));
+        for newly in [false, true] {
+            assert!(FailOn::Dead.trips(Verdict::Dead, newly));
+            assert!(!FailOn::Dead.trips(Verdict::Expiring, newly));
+            assert!(FailOn::Expiring.trips(Verdict::Expiring, newly));
+            assert!(!FailOn::Expiring.trips(Verdict::Unverifiable, newly));
+            assert!(FailOn::Unverifiable.trips(Verdict::Unverifiable, newly));
+            assert!(FailOn::Unverifiable.trips(Verdict::Error, newly));
+            assert!(!FailOn::Unverifiable.trips(Verdict::Fresh, newly));
+            assert!(!FailOn::Never.trips(Verdict::Dead, newly));
+        }
+    }
+
+    #[test]
+    fn new_dead_trips_only_pages_that_died_since_the_baseline() {
+        assert!(FailOn::NewDead.trips(Verdict::Dead, true));
+        assert!(!FailOn::NewDead.trips(Verdict::Dead, false));
+        assert!(!FailOn::NewDead.trips(Verdict::Expiring, true));
+        assert!(!FailOn::NewDead.trips(Verdict::Error, true));
     }
 
     #[test]

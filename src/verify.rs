@@ -235,9 +235,14 @@ impl Verifier {
 
     async fn send(&self, root: &Url, nonce: &str) -> Result<Fetched, FetchError> {
         self.sent.fetch_add(1, Ordering::Relaxed);
-        self.fetcher
-            .probe(&probe_url(root, &random_hex(12)), nonce)
-            .await
+        let url = probe_url(root, &random_hex(12));
+        tracing::debug!(probe = %url, nonce, "REST probe sent");
+        let answer = self.fetcher.probe(&url, nonce).await;
+        match &answer {
+            Ok(r) => tracing::debug!(probe = %url, nonce, status = r.status, "REST probe answered"),
+            Err(e) => tracing::debug!(probe = %url, nonce, error = %e, "REST probe failed"),
+        }
+        answer
     }
 
     /// The control probe for `root`, sent once: a random well-formed nonce must be rejected.

@@ -11,9 +11,10 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use nonce_audit::audit::{self, AuditConfig};
+use nonce_audit::baseline::Baseline;
 use nonce_audit::clock::utc;
 use nonce_audit::discover::Target;
-use nonce_audit::model::{FailOn, PageResult, Report, Verdict};
+use nonce_audit::model::{FailOn, MultiReport, PageResult, Report, SiteFailure, Verdict};
 use nonce_audit::report::{Format, RenderOptions};
 use nonce_audit::sim::{Shape, SimPage, SimSite};
 
@@ -124,6 +125,164 @@ fn assert_golden(name: &str, actual: &str) {
             out.join(name).display()
         );
     }
+}
+
+/// The fixture with a `--baseline` section: yesterday `/blog/hello-world/` was fresh (so it is
+/// newly dead), `/about/` was dead (recovered), `/contact/` came from another cache layer,
+/// `/partner/` did not exist yet and `/retired/` has gone since.
+fn with_baseline() -> Report {
+    let f = fixture();
+    let mut old = f.report.clone();
+    old.started_at = utc(NOW - 86_400 + 2);
+    old.finished_at = utc(NOW - 86_400 + 4);
+    old.server_time = Some(utc(NOW - 86_400));
+    old.pages.retain(|p| !p.url.ends_with("/partner/"));
+    for p in &mut old.pages {
+        if p.url.ends_with("/blog/hello-world/") {
+            p.verdict = Verdict::Fresh;
+        } else if p.url.ends_with("/about/") {
+            p.verdict = Verdict::Dead;
+        } else if p.url.ends_with("/contact/") {
+            p.cache.layer = Some("cloudflare");
+        }
+    }
+    old.pages.push(PageResult::error(
+        &format!("{}/retired/", f.base),
+        Some(200),
+        "x",
+    ));
+    let text = String::from_utf8(Format::Json.render(&old, &RenderOptions::default())).unwrap();
+    let baseline = Baseline::from_json(&text, "yesterday.json").unwrap();
+    let mut report = f.report.clone();
+    baseline.apply(&mut report);
+    report
+}
+
+/// Two sites in one run: the fixture (with its baseline) and a site that could not be audited.
+fn multi() -> MultiReport {
+    let mut m = MultiReport::new(
+        utc(NOW + 1),
+        vec![with_baseline()],
+        vec![SiteFailure {
+            site: "https://down.example/".to_owned(),
+            error: "https://down.example/robots.txt: unreachable (connection refused)".to_owned(),
+        }],
+        false,
+    );
+    m.finished_at = utc(NOW + 5);
+    m
+}
+
+fn render_with(report: &Report, format: Format, fail_on: FailOn) -> String {
+    let bytes = format.render(
+        report,
+        &RenderOptions {
+            color: false,
+            fail_on,
+        },
+    );
+    normalise(&String::from_utf8(bytes).unwrap(), &fixture().base)
+}
+
+fn render_multi(format: Format, fail_on: FailOn) -> String {
+    let bytes = format.render_multi(
+        &multi(),
+        &RenderOptions {
+            color: false,
+            fail_on,
+        },
+    );
+    normalise(&String::from_utf8(bytes).unwrap(), &fixture().base)
+}
+
+#[test]
+fn golden_baseline_sections_in_every_format() {
+    let r = with_baseline();
+    let d = r.baseline.as_ref().unwrap();
+    assert_eq!(d.newly_dead.len(), 1);
+    assert_eq!(d.recovered.len(), 1);
+    assert_eq!(d.layer_changed.len(), 1);
+    assert_eq!((d.added, d.removed), (1, 1));
+    for (name, format) in [
+        ("baseline/report.txt", Format::Table),
+        ("baseline/report.json", Format::Json),
+        ("baseline/report.csv", Format::Csv),
+        ("baseline/report.md", Format::Markdown),
+        ("baseline/report.junit.xml", Format::Junit),
+        ("baseline/report.html", Format::Html),
+    ] {
+        assert_golden(name, &render_with(&r, format, FailOn::NewDead));
+    }
+}
+
+#[test]
+fn golden_multi_site_in_every_format() {
+    for (name, format) in [
+        ("multi/report.txt", Format::Table),
+        ("multi/report.json", Format::Json),
+        ("multi/report.csv", Format::Csv),
+        ("multi/report.md", Format::Markdown),
+        ("multi/report.junit.xml", Format::Junit),
+        ("multi/report.html", Format::Html),
+    ] {
+        assert_golden(name, &render_multi(format, FailOn::Dead));
+    }
+}
+
+#[test]
+fn new_dead_fails_only_the_newly_dead_page_and_junit_agrees() {
+    let r = with_baseline();
+    let t = nonce_audit::model::Threshold::new(FailOn::NewDead, &r);
+    let tripping: Vec<&str> = r
+        .pages
+        .iter()
+        .filter(|p| t.trips(p))
+        .map(|p| p.url.as_str())
+        .collect();
+    assert_eq!(tripping.len(), 1);
+    assert!(tripping[0].ends_with("/blog/hello-world/"));
+    // Without a baseline, new-dead trips nothing.
+    let plain = &fixture().report;
+    assert!(!nonce_audit::model::Threshold::new(FailOn::NewDead, plain).any(plain));
+    // JUnit still fails every dead page (they are broken for visitors), and says which is new.
+    let xml = render_with(&r, Format::Junit, FailOn::NewDead);
+    let c = parse_junit(&xml);
+    assert_eq!(c.failures, 2);
+    assert!(xml.contains("newly dead since the baseline yesterday.json"));
+    assert!(xml.contains("<property name=\"baseline_newly_dead\" value=\"1\"/>"));
+}
+
+#[test]
+fn multi_site_json_is_a_wrapper_of_single_reports_and_a_valid_baseline() {
+    let json = render_multi(Format::Json, FailOn::Dead);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["schema"], "nonce-audit-multi/1");
+    assert_eq!(v["sites"][0]["schema"], "nonce-audit/1");
+    assert_eq!(v["summary"]["sites"], 2);
+    assert_eq!(v["summary"]["sites_failed"], 1);
+    assert_eq!(v["summary"]["pages"], 8);
+    assert_eq!(v["summary"]["newly_dead"], 1);
+    assert_eq!(v["failed"][0]["site"], "https://down.example/");
+    // A multi-site report is itself a baseline for the next multi-site run.
+    let b = Baseline::from_json(&json, "all.json").unwrap();
+    let mut again = fixture().report.clone();
+    again.site = again.site.replace(&fixture().base, BASE);
+    for p in &mut again.pages {
+        p.url = p.url.replace(&fixture().base, BASE);
+    }
+    b.apply(&mut again);
+    let d = again.baseline.unwrap();
+    assert!(d.site.is_some(), "{:?}", again.warnings);
+    assert!(d.is_empty(), "{d:?}");
+    // JUnit: one suite per site, the failed site as an error.
+    let c = parse_junit(&render_multi(Format::Junit, FailOn::Dead));
+    assert_eq!(c.suites, 2);
+    assert_eq!(c.testcases, 9);
+    assert_eq!(c.errors, 2);
+    // CSV: a leading site column, one row per page plus one for the failed site.
+    let csv = render_multi(Format::Csv, FailOn::Dead);
+    assert!(csv.starts_with("site,url,status,verdict"));
+    assert_eq!(csv.lines().count(), 1 + 8 + 1);
 }
 
 #[test]

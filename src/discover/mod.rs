@@ -761,6 +761,7 @@ async fn walk_queue(
             None => match fetcher.document(&p.url).await {
                 Ok(r) => r,
                 Err(e) => {
+                    tracing::info!(sitemap = %p.url, error = %e, "sitemap could not be fetched");
                     summary.sitemaps.push(SitemapRow {
                         url: p.url.to_string(),
                         found_via: p.via.to_owned(),
@@ -772,6 +773,13 @@ async fn walk_queue(
             },
         };
         let final_url = resp.url.to_string();
+        tracing::info!(
+            sitemap = %final_url,
+            status = resp.status,
+            bytes = resp.body.len(),
+            found_via = p.via,
+            "sitemap fetched"
+        );
         if final_url != p.url.as_str() && !state.seen_sitemaps.insert(final_url.clone()) {
             continue;
         }

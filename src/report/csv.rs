@@ -1,6 +1,9 @@
 //! The CSV report: one row per page, columns in a fixed, documented order.
 
-use crate::model::Report;
+use std::collections::HashMap;
+
+use crate::baseline::{BaselineDiff, Change};
+use crate::model::{MultiReport, PageResult, Report};
 
 /// Column names, in order. New columns are only ever appended.
 pub const COLUMNS: &[&str] = &[
@@ -17,41 +20,89 @@ pub const COLUMNS: &[&str] = &[
     "generated_at",
     "lastmod",
     "rest_root",
+    "change",
 ];
+
+/// The extra first column of a multi-site CSV (`--sites`): the audited site of the row.
+pub const SITE_COLUMN: &str = "site";
 
 fn opt<T: ToString>(v: &Option<T>) -> String {
     v.as_ref().map(ToString::to_string).unwrap_or_default()
 }
 
-/// Renders the page rows as CSV with a header line.
+/// One page's cells, in [`COLUMNS`] order.
+fn row(p: &PageResult, changes: &HashMap<&str, Change>) -> Vec<String> {
+    let nonces = p
+        .nonces
+        .iter()
+        .map(|n| format!("{}:{}:{}", n.value, n.action, n.source))
+        .collect::<Vec<_>>()
+        .join(" ");
+    vec![
+        p.url.clone(),
+        opt(&p.status),
+        p.verdict.to_string(),
+        opt(&p.reason),
+        nonces,
+        p.dies_at.map(|d| d.to_rfc3339()).unwrap_or_default(),
+        opt(&p.cache.layer),
+        opt(&p.cache.hit),
+        opt(&p.cache.age_s),
+        opt(&p.cache.age_source),
+        p.cache
+            .generated_at
+            .map(|d| d.to_rfc3339())
+            .unwrap_or_default(),
+        opt(&p.lastmod),
+        opt(&p.rest_root),
+        changes
+            .get(p.url.as_str())
+            .map(|c| c.as_str().to_owned())
+            .unwrap_or_default(),
+    ]
+}
+
+fn changes(report: &Report) -> HashMap<&str, Change> {
+    report
+        .baseline
+        .as_ref()
+        .map(BaselineDiff::changes)
+        .unwrap_or_default()
+}
+
+/// Renders the page rows as CSV with a header line. The `change` column is `newly_dead`,
+/// `recovered`, `layer_changed` or empty (always empty without `--baseline`).
 pub fn render(report: &Report) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record(COLUMNS);
+    let changes = changes(report);
     for p in &report.pages {
-        let nonces = p
-            .nonces
-            .iter()
-            .map(|n| format!("{}:{}:{}", n.value, n.action, n.source))
-            .collect::<Vec<_>>()
-            .join(" ");
-        let record = [
-            p.url.clone(),
-            opt(&p.status),
-            p.verdict.to_string(),
-            opt(&p.reason),
-            nonces,
-            p.dies_at.map(|d| d.to_rfc3339()).unwrap_or_default(),
-            opt(&p.cache.layer),
-            opt(&p.cache.hit),
-            opt(&p.cache.age_s),
-            opt(&p.cache.age_source),
-            p.cache
-                .generated_at
-                .map(|d| d.to_rfc3339())
-                .unwrap_or_default(),
-            opt(&p.lastmod),
-            opt(&p.rest_root),
-        ];
+        let _ = w.write_record(row(p, &changes));
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+/// Renders a multi-site run as one CSV: a leading `site` column, then [`COLUMNS`]. A site that
+/// could not be audited is one row with an empty `url`, verdict `error` and the reason.
+pub fn render_multi(multi: &MultiReport) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let header: Vec<&str> = std::iter::once(SITE_COLUMN)
+        .chain(COLUMNS.iter().copied())
+        .collect();
+    let _ = w.write_record(&header);
+    for report in &multi.sites {
+        let changes = changes(report);
+        for p in &report.pages {
+            let mut record = vec![report.site.clone()];
+            record.extend(row(p, &changes));
+            let _ = w.write_record(&record);
+        }
+    }
+    for f in &multi.failed {
+        let mut record = vec![String::new(); COLUMNS.len() + 1];
+        record[0] = f.site.clone();
+        record[3] = "error".to_owned();
+        record[4] = format!("the site could not be audited: {}", f.error);
         let _ = w.write_record(&record);
     }
     w.into_inner().unwrap_or_default()

@@ -15,8 +15,9 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 
 use crate::audit::human_duration;
+use crate::baseline::BaselineDiff;
 use crate::clock::NonceClock;
-use crate::model::{PageResult, Recommendation, Report, Verdict};
+use crate::model::{MultiReport, PageResult, Recommendation, Report, Verdict};
 use crate::report::markup::{escape, linkable};
 use crate::report::table::display_url;
 
@@ -43,7 +44,7 @@ code { font: 12px/1.3 ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace
 .meta dd { margin: 0; overflow-wrap: anywhere; }
 .headline { font-size: 15px; margin: 18px 0 0; }
 .interrupted { background: #fce8e6; padding: 8px 12px; border-radius: 6px; }
-#summary { display: grid; grid-template-columns: repeat(auto-fit, minmax(118px, 1fr)); gap: 10px;
+#summary, .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(118px, 1fr)); gap: 10px;
   margin-top: 18px; }
 .card { border: 1px solid var(--line); border-top: 5px solid var(--muted); border-radius: 8px;
   padding: 10px 12px; background: #fff; }
@@ -109,6 +110,9 @@ td.num, th.num { text-align: right; white-space: nowrap; }
 td.detail { overflow-wrap: anywhere; max-width: 420px; }
 tr.v-dead td:first-child { box-shadow: inset 4px 0 var(--dead); }
 tr.v-expiring td:first-child { box-shadow: inset 4px 0 var(--expiring); }
+details.changes { margin-top: 8px; } .changes li { margin: 4px 0; overflow-wrap: anywhere; }
+section.baseline { margin-bottom: 18px; }
+section.site { border-top: 3px solid var(--line); margin-top: 36px; }
 footer { margin-top: 28px; color: var(--muted); font-size: 12px; }
 "##;
 
@@ -285,6 +289,115 @@ fn header(out: &mut String, report: &Report) {
     }
     let _ = writeln!(out, "</dl>");
     let _ = writeln!(out, "</header>");
+}
+
+/// The "Since the baseline" section. `ids` gives the counts stable ids (`count-newly_dead`, ...)
+/// as the summary cards have; a multi-site page, which repeats the section, leaves them out.
+fn baseline(out: &mut String, diff: &BaselineDiff, site: &str, ids: bool) {
+    let _ = writeln!(
+        out,
+        "<section class=\"baseline\"{} aria-label=\"Since the baseline\">",
+        if ids { " id=\"baseline\"" } else { "" }
+    );
+    let _ = writeln!(out, "<h2>Since the baseline</h2>");
+    let when = crate::report::table::baseline_when(diff);
+    let _ = writeln!(
+        out,
+        "<p>Compared with <code>{}</code>{}.{}</p>",
+        escape(&diff.file),
+        if when.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", escape(&when))
+        },
+        if diff.site.is_none() {
+            " It holds no report on this site, so every page counts as added."
+        } else {
+            ""
+        }
+    );
+    let _ = writeln!(out, "<div class=\"cards\">");
+    let cards: [(&str, &str, &str, usize); 5] = [
+        ("newly_dead", "newly dead", "v-dead", diff.newly_dead.len()),
+        ("recovered", "recovered", "v-fresh", diff.recovered.len()),
+        (
+            "layer_changed",
+            "cache layer changed",
+            "v-expiring",
+            diff.layer_changed.len(),
+        ),
+        (
+            "added",
+            "added",
+            "total",
+            usize::try_from(diff.added).unwrap_or(usize::MAX),
+        ),
+        (
+            "removed",
+            "removed",
+            "total",
+            usize::try_from(diff.removed).unwrap_or(usize::MAX),
+        ),
+    ];
+    for (key, label, class, n) in cards {
+        let some = if n > 0 && key == "newly_dead" {
+            " some"
+        } else {
+            ""
+        };
+        let id = if ids {
+            format!(" id=\"count-{key}\"")
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "<div class=\"card {class}{some}\"><span class=\"count\"{id}>{n}</span><span class=\"label\">{label}</span></div>"
+        );
+    }
+    let _ = writeln!(out, "</div>");
+    let mut items: Vec<(&str, Vec<String>)> = Vec::new();
+    items.push((
+        "Newly dead",
+        diff.newly_dead
+            .iter()
+            .map(|u| link(u, &display_url(u, site)))
+            .collect(),
+    ));
+    items.push((
+        "Recovered",
+        diff.recovered
+            .iter()
+            .map(|u| link(u, &display_url(u, site)))
+            .collect(),
+    ));
+    items.push((
+        "Cache layer changed",
+        diff.layer_changed
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} ({} → {})",
+                    link(&c.url, &display_url(&c.url, site)),
+                    escape(c.from.as_deref().unwrap_or("none")),
+                    escape(c.to.as_deref().unwrap_or("none"))
+                )
+            })
+            .collect(),
+    ));
+    for (label, list) in items.into_iter().filter(|(_, l)| !l.is_empty()) {
+        let open = if label == "Newly dead" { " open" } else { "" };
+        let _ = writeln!(
+            out,
+            "<details class=\"changes\"{open}><summary>{label} ({})</summary><ul>",
+            list.len()
+        );
+        for item in list {
+            let _ = writeln!(out, "<li>{item}</li>");
+        }
+        let _ = writeln!(out, "</ul></details>");
+    }
+    let _ = writeln!(out, "</section>");
 }
 
 fn cards(out: &mut String, report: &Report) {
@@ -801,6 +914,9 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(out, "<body>");
     header(&mut out, report);
     cards(&mut out, report);
+    if let Some(diff) = &report.baseline {
+        baseline(&mut out, diff, &report.site, true);
+    }
     chart(&mut out, report);
     layers(&mut out, report);
     page_table(&mut out, report);
@@ -829,6 +945,201 @@ pub fn render(report: &Report) -> String {
         utc_text(report.finished_at)
     );
     let _ = writeln!(out, "<script>{SCRIPT}</script>");
+    let _ = writeln!(out, "</body>");
+    let _ = writeln!(out, "</html>");
+    out
+}
+
+/// One site's findings (dead, expiring, unverifiable and error pages) as a plain table.
+fn findings(out: &mut String, report: &Report) {
+    let listed: Vec<&PageResult> = [
+        Verdict::Dead,
+        Verdict::Expiring,
+        Verdict::Unverifiable,
+        Verdict::Error,
+    ]
+    .iter()
+    .flat_map(|v| report.pages.iter().filter(move |p| p.verdict == *v))
+    .collect();
+    if listed.is_empty() {
+        let _ = writeln!(
+            out,
+            "<p class=\"ok\">No page is dead, expiring, unverifiable or in error.</p>"
+        );
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "<table><thead><tr><th>Page</th><th>Verdict</th><th>Cache</th><th class=\"num\">Age</th><th>Dies at / reason</th></tr></thead><tbody>"
+    );
+    for p in listed {
+        let v = p.verdict;
+        let detail = match (v, p.dies_at) {
+            (Verdict::Fresh | Verdict::Expiring, Some(d)) => format!("dies after {}", utc_text(d)),
+            _ => p.reason.clone().unwrap_or_default(),
+        };
+        let _ = writeln!(
+            out,
+            "<tr class=\"v-{v}\"><td class=\"url\">{}</td><td><span class=\"badge v-{v}\">{}</span></td><td>{}</td><td class=\"num\">{}</td><td class=\"detail\">{}</td></tr>",
+            link(&p.url, &display_url(&p.url, &report.site)),
+            verdict_label(v),
+            escape(&cache_text(p)),
+            age_text(p).unwrap_or_else(|| "unknown".to_owned()),
+            escape(&detail)
+        );
+    }
+    let _ = writeln!(out, "</tbody></table>");
+}
+
+/// Renders a multi-site run as one self-contained overview page: combined cards, a table of the
+/// sites, the sites that could not be audited, then per site its findings, its changes since
+/// the baseline and what to change. It has no script (so no sorting or chart): for the full
+/// interactive report of one site, audit that site alone with `-o report.html`.
+pub fn render_multi(multi: &MultiReport) -> String {
+    let mut out = String::with_capacity(16 * 1024);
+    let csp = format!(
+        "default-src 'none'; style-src {}; script-src 'none'; base-uri 'none'; form-action 'none'",
+        csp_hash(STYLE)
+    );
+    let s = &multi.summary;
+    let _ = writeln!(out, "<!DOCTYPE html>");
+    let _ = writeln!(out, "<html lang=\"en\">");
+    let _ = writeln!(out, "<head>");
+    let _ = writeln!(out, "<meta charset=\"utf-8\">");
+    let _ = writeln!(
+        out,
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">"
+    );
+    let _ = writeln!(out, "<meta name=\"referrer\" content=\"no-referrer\">");
+    let _ = writeln!(
+        out,
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+    );
+    let _ = writeln!(
+        out,
+        "<title>nonce-audit: {} dead of {} pages on {} site(s)</title>",
+        s.pages.dead, s.pages.pages, s.sites
+    );
+    let _ = writeln!(out, "<style>{STYLE}</style>");
+    let _ = writeln!(out, "</head>");
+    let _ = writeln!(out, "<body>");
+    let _ = writeln!(
+        out,
+        "<header><h1>nonce-audit report: {} site(s)</h1></header>",
+        s.sites
+    );
+    let _ = writeln!(out, "<section id=\"summary\" aria-label=\"Summary\">");
+    let mut card = |id: &str, label: &str, class: &str, n: u64| {
+        let _ = writeln!(
+            out,
+            "<div class=\"card {class}\"><span class=\"count\" id=\"count-{id}\">{n}</span><span class=\"label\">{label}</span></div>"
+        );
+    };
+    card("sites", "sites", "total", s.sites);
+    if s.sites_failed > 0 {
+        card(
+            "sites_failed",
+            "could not be audited",
+            "v-error",
+            s.sites_failed,
+        );
+    }
+    card("pages", "pages", "total", s.pages.pages);
+    for v in Verdict::ALL {
+        let n = s.pages.get(v);
+        let some = if n > 0 { " some" } else { "" };
+        card(v.as_str(), verdict_label(v), &format!("v-{v}{some}"), n);
+    }
+    if let Some(n) = s.newly_dead {
+        card(
+            "newly_dead",
+            "newly dead",
+            if n > 0 { "v-dead some" } else { "v-dead" },
+            n,
+        );
+    }
+    let _ = writeln!(out, "</section>");
+    if multi.interrupted {
+        let _ = writeln!(
+            out,
+            "<p class=\"interrupted\"><strong>Interrupted</strong>: the run stopped before every site was audited.</p>"
+        );
+    }
+    let _ = writeln!(out, "<section id=\"sites\"><h2>Sites</h2>");
+    let _ = write!(
+        out,
+        "<table id=\"site-table\"><thead><tr><th>Site</th><th class=\"num\">Pages</th>"
+    );
+    for v in Verdict::ALL {
+        let _ = write!(out, "<th class=\"num\">{}</th>", verdict_label(v));
+    }
+    if s.newly_dead.is_some() {
+        let _ = write!(out, "<th class=\"num\">newly dead</th>");
+    }
+    let _ = writeln!(out, "<th>Server time</th></tr></thead><tbody>");
+    for (i, r) in multi.sites.iter().enumerate() {
+        let _ = write!(
+            out,
+            "<tr><td class=\"url\"><a href=\"#site-{}\">{}</a></td><td class=\"num\">{}</td>",
+            i + 1,
+            escape(&r.site),
+            r.summary.pages
+        );
+        for v in Verdict::ALL {
+            let _ = write!(out, "<td class=\"num\">{}</td>", r.summary.get(v));
+        }
+        if s.newly_dead.is_some() {
+            let _ = write!(
+                out,
+                "<td class=\"num\">{}</td>",
+                r.baseline.as_ref().map_or(0, |b| b.newly_dead.len())
+            );
+        }
+        let _ = writeln!(
+            out,
+            "<td>{}</td></tr>",
+            r.server_time
+                .map(utc_text)
+                .unwrap_or_else(|| "unknown".to_owned())
+        );
+    }
+    let _ = writeln!(out, "</tbody></table></section>");
+    if !multi.failed.is_empty() {
+        let _ = writeln!(
+            out,
+            "<section id=\"failed\"><h2>Could not be audited ({})</h2><ul>",
+            multi.failed.len()
+        );
+        for f in &multi.failed {
+            let _ = writeln!(
+                out,
+                "<li><code>{}</code>: {}</li>",
+                escape(&f.site),
+                escape(&f.error)
+            );
+        }
+        let _ = writeln!(out, "</ul></section>");
+    }
+    for (i, r) in multi.sites.iter().enumerate() {
+        let _ = writeln!(out, "<section class=\"site\" id=\"site-{}\">", i + 1);
+        let _ = writeln!(out, "<h2>{}</h2>", link(&r.site, &r.site));
+        let _ = writeln!(out, "<p class=\"headline\">{}</p>", headline(r));
+        if let Some(diff) = &r.baseline {
+            baseline(&mut out, diff, &r.site, false);
+        }
+        findings(&mut out, r);
+        for rec in &r.recommendations {
+            advice(&mut out, rec, &r.site);
+        }
+        let _ = writeln!(out, "</section>");
+    }
+    let _ = writeln!(
+        out,
+        "<footer>nonce-audit {} · schema {} · run finished {} (local clock) · this file loads nothing from the network</footer>",
+        escape(multi.tool_version),
+        escape(multi.schema),
+        utc_text(multi.finished_at)
+    );
     let _ = writeln!(out, "</body>");
     let _ = writeln!(out, "</html>");
     out

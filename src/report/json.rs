@@ -1,13 +1,26 @@
-//! The JSON report (`nonce-audit/1`), for schedulers and other tools.
+//! The JSON report (`nonce-audit/1`, and `nonce-audit-multi/1` for `--sites`), for schedulers and
+//! other tools.
 
-use crate::model::Report;
+use serde::Serialize;
 
-/// Pretty-printed JSON with every documented key present (unknown values are `null`).
-pub fn render(report: &Report) -> String {
-    let mut s = serde_json::to_string_pretty(report).unwrap_or_else(|e| {
+use crate::model::{MultiReport, Report};
+
+fn pretty<T: Serialize>(value: &T, schema: &str) -> String {
+    let mut s = serde_json::to_string_pretty(value).unwrap_or_else(|e| {
         // Serialising plain structs cannot fail; keep the output valid JSON anyway.
-        format!("{{\"schema\":\"nonce-audit/1\",\"error\":\"{e}\"}}")
+        serde_json::json!({ "schema": schema, "error": e.to_string() }).to_string()
     });
     s.push('\n');
     s
+}
+
+/// Pretty-printed JSON with every documented key present (unknown values are `null`).
+pub fn render(report: &Report) -> String {
+    pretty(report, report.schema)
+}
+
+/// A multi-site run: `{"schema": "nonce-audit-multi/1", "summary": …, "sites": [<report>…],
+/// "failed": […]}`, each element of `sites` a complete `nonce-audit/1` report.
+pub fn render_multi(multi: &MultiReport) -> String {
+    pretty(multi, multi.schema)
 }

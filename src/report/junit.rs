@@ -9,7 +9,10 @@
 
 use std::fmt::Write;
 
-use crate::model::{FailOn, NonceState, PageResult, Report, Verdict};
+use std::collections::HashMap;
+
+use crate::baseline::{BaselineDiff, Change};
+use crate::model::{FailOn, NonceState, PageResult, Report, Threshold, Verdict};
 use crate::report::markup::escape;
 
 /// What one page becomes in JUnit terms.
@@ -25,16 +28,6 @@ pub enum CaseOutcome {
     Error,
 }
 
-/// The `--fail-on` value as typed on the command line, for messages and properties.
-fn fail_on_name(f: FailOn) -> &'static str {
-    match f {
-        FailOn::Dead => "dead",
-        FailOn::Expiring => "expiring",
-        FailOn::Unverifiable => "unverifiable",
-        FailOn::Never => "never",
-    }
-}
-
 fn state_name(s: NonceState) -> &'static str {
     match s {
         NonceState::Current => "current",
@@ -48,18 +41,19 @@ fn state_name(s: NonceState) -> &'static str {
     }
 }
 
-/// How a page with this verdict is reported at this threshold. Public so that the exit code and
-/// this report can be checked against each other.
-pub fn outcome(p: &PageResult, fail_on: FailOn) -> CaseOutcome {
+/// How a page with this verdict is reported at this threshold; `newly_dead` says whether the
+/// page died since the `--baseline` report (for `--fail-on new-dead`). Public so that the exit
+/// code and this report can be checked against each other.
+pub fn outcome(p: &PageResult, fail_on: FailOn, newly_dead: bool) -> CaseOutcome {
     match p.verdict {
         Verdict::Error => CaseOutcome::Error,
         Verdict::Dead => CaseOutcome::Failure,
-        v if fail_on.trips(v) => CaseOutcome::Failure,
+        v if fail_on.trips(v, newly_dead) => CaseOutcome::Failure,
         Verdict::Expiring | Verdict::Unverifiable => CaseOutcome::PassWithNote(format!(
             "{}: {} (below --fail-on {}, so not a failure)",
             p.verdict,
             message(p),
-            fail_on_name(fail_on)
+            fail_on.as_str()
         )),
         Verdict::Fresh | Verdict::NoNonce => CaseOutcome::Pass,
     }
@@ -124,9 +118,110 @@ fn host(report: &Report) -> String {
         .unwrap_or_else(|| report.site.clone())
 }
 
+/// What a page's change since the baseline says in its `<system-out>`.
+fn change_note(
+    p: &PageResult,
+    change: Option<Change>,
+    diff: Option<&BaselineDiff>,
+) -> Option<String> {
+    let file = diff.map_or("", |d| d.file.as_str());
+    match change? {
+        Change::NewlyDead => Some(format!("newly dead since the baseline {file}")),
+        Change::Recovered => Some(format!(
+            "recovered since the baseline {file}: dead then, {} now",
+            p.verdict
+        )),
+        Change::LayerChanged => {
+            let c = diff?.layer_changed.iter().find(|c| c.url == p.url)?;
+            Some(format!(
+                "cache layer changed since the baseline {file}: {} → {}",
+                c.from.as_deref().unwrap_or("none"),
+                c.to.as_deref().unwrap_or("none")
+            ))
+        }
+    }
+}
+
+fn duration_text(report: &Report) -> String {
+    let millis = (report.finished_at - report.started_at)
+        .num_milliseconds()
+        .max(0);
+    format!("{}.{:03}", millis / 1000, millis % 1000)
+}
+
+/// Counts of one `<testsuite>`: tests, failures, errors.
+struct Counts {
+    tests: usize,
+    failures: usize,
+    errors: usize,
+}
+
+fn document(suites: &str, counts: &Counts, time: &str) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"nonce-audit\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"{time}\">",
+        counts.tests, counts.failures, counts.errors
+    );
+    out.push_str(suites);
+    let _ = writeln!(out, "</testsuites>");
+    out
+}
+
 /// Renders the report as JUnit XML; `fail_on` decides which findings besides dead pages fail.
 pub fn render(report: &Report, fail_on: FailOn) -> String {
-    let outcomes: Vec<CaseOutcome> = report.pages.iter().map(|p| outcome(p, fail_on)).collect();
+    let mut suite = String::new();
+    let counts = testsuite(&mut suite, report, fail_on);
+    document(&suite, &counts, &duration_text(report))
+}
+
+/// Renders a multi-site run: one `<testsuite>` per site; a site that could not be audited is a
+/// suite with one test case in error, so a CI server shows it instead of silently dropping it.
+pub fn render_multi(multi: &crate::model::MultiReport, fail_on: FailOn) -> String {
+    let mut suites = String::new();
+    let mut total = Counts {
+        tests: 0,
+        failures: 0,
+        errors: 0,
+    };
+    for report in &multi.sites {
+        let c = testsuite(&mut suites, report, fail_on);
+        total.tests += c.tests;
+        total.failures += c.failures;
+        total.errors += c.errors;
+    }
+    let timestamp = multi.started_at.format("%Y-%m-%dT%H:%M:%S");
+    for f in &multi.failed {
+        let site = escape(&f.site);
+        let _ = writeln!(
+            suites,
+            "  <testsuite name=\"{site}\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\" timestamp=\"{timestamp}\" time=\"0.000\">"
+        );
+        let _ = writeln!(
+            suites,
+            "    <testcase classname=\"{site}\" name=\"audit\" time=\"0\">\n      <error message=\"{}\" type=\"site\">{}</error>\n    </testcase>",
+            escape(&f.error),
+            escape(&f.error)
+        );
+        let _ = writeln!(suites, "  </testsuite>");
+        total.tests += 1;
+        total.errors += 1;
+    }
+    let millis = (multi.finished_at - multi.started_at)
+        .num_milliseconds()
+        .max(0);
+    let time = format!("{}.{:03}", millis / 1000, millis % 1000);
+    document(&suites, &total, &time)
+}
+
+/// Writes one site's `<testsuite>` and returns its counts.
+fn testsuite(out: &mut String, report: &Report, fail_on: FailOn) -> Counts {
+    let threshold = Threshold::new(fail_on, report);
+    let outcomes: Vec<CaseOutcome> = report
+        .pages
+        .iter()
+        .map(|p| outcome(p, fail_on, threshold.newly_dead(p)))
+        .collect();
     let failures = outcomes
         .iter()
         .filter(|o| **o == CaseOutcome::Failure)
@@ -136,18 +231,12 @@ pub fn render(report: &Report, fail_on: FailOn) -> String {
         .filter(|o| **o == CaseOutcome::Error)
         .count();
     let tests = report.pages.len();
-    let millis = (report.finished_at - report.started_at)
-        .num_milliseconds()
-        .max(0);
-    let time = format!("{}.{:03}", millis / 1000, millis % 1000);
+    let time = duration_text(report);
     let timestamp = report.started_at.format("%Y-%m-%dT%H:%M:%S");
     let host = escape(&host(report));
+    let diff = report.baseline.as_ref();
+    let changes: HashMap<&str, Change> = diff.map(BaselineDiff::changes).unwrap_or_default();
 
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
-        out,
-        "<testsuites name=\"nonce-audit\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" time=\"{time}\">"
-    );
     let _ = writeln!(
         out,
         "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"0\" timestamp=\"{timestamp}\" time=\"{time}\" hostname=\"{host}\">",
@@ -161,7 +250,7 @@ pub fn render(report: &Report, fail_on: FailOn) -> String {
             escape(value)
         );
     };
-    property("fail_on", fail_on_name(fail_on));
+    property("fail_on", fail_on.as_str());
     property("tool_version", report.tool_version);
     property("nonce_life_s", &report.nonce_life_s.to_string());
     if let Some(t) = report.server_time {
@@ -177,6 +266,23 @@ pub fn render(report: &Report, fail_on: FailOn) -> String {
     if report.interrupted {
         property("interrupted", "true");
     }
+    if let Some(d) = diff {
+        property("baseline_file", &d.file);
+        if let Some(site) = &d.site {
+            property("baseline_site", site);
+        }
+        if let Some(t) = d.generated_at {
+            property("baseline_generated_at", &t.to_rfc3339());
+        }
+        if let Some(t) = d.server_time {
+            property("baseline_server_time", &t.to_rfc3339());
+        }
+        property("baseline_newly_dead", &d.newly_dead.len().to_string());
+        property("baseline_recovered", &d.recovered.len().to_string());
+        property("baseline_layer_changed", &d.layer_changed.len().to_string());
+        property("baseline_added", &d.added.to_string());
+        property("baseline_removed", &d.removed.to_string());
+    }
     let _ = writeln!(out, "    </properties>");
 
     for (p, o) in report.pages.iter().zip(&outcomes) {
@@ -184,36 +290,46 @@ pub fn render(report: &Report, fail_on: FailOn) -> String {
             "    <testcase classname=\"{host}\" name=\"{}\" time=\"0\"",
             escape(&p.url)
         );
-        match o {
-            CaseOutcome::Pass => {
-                let _ = writeln!(out, "{open}/>");
-            }
-            CaseOutcome::PassWithNote(note) => {
-                let _ = writeln!(out, "{open}>");
-                let _ = writeln!(out, "      <system-out>{}</system-out>", escape(note));
-                let _ = writeln!(out, "    </testcase>");
-            }
-            CaseOutcome::Failure | CaseOutcome::Error => {
-                let tag = if *o == CaseOutcome::Error {
-                    "error"
-                } else {
-                    "failure"
-                };
-                let _ = writeln!(out, "{open}>");
-                let _ = writeln!(
-                    out,
-                    "      <{tag} message=\"{}\" type=\"{}\">{}</{tag}>",
-                    escape(&message(p)),
-                    p.verdict,
-                    escape(&details(p))
-                );
-                let _ = writeln!(out, "    </testcase>");
-            }
+        let change = change_note(p, changes.get(p.url.as_str()).copied(), diff);
+        let mut notes: Vec<String> = Vec::new();
+        if let CaseOutcome::PassWithNote(note) = o {
+            notes.push(note.clone());
         }
+        notes.extend(change);
+        if *o == CaseOutcome::Pass && notes.is_empty() {
+            let _ = writeln!(out, "{open}/>");
+            continue;
+        }
+        let _ = writeln!(out, "{open}>");
+        if matches!(o, CaseOutcome::Failure | CaseOutcome::Error) {
+            let tag = if *o == CaseOutcome::Error {
+                "error"
+            } else {
+                "failure"
+            };
+            let _ = writeln!(
+                out,
+                "      <{tag} message=\"{}\" type=\"{}\">{}</{tag}>",
+                escape(&message(p)),
+                p.verdict,
+                escape(&details(p))
+            );
+        }
+        if !notes.is_empty() {
+            let _ = writeln!(
+                out,
+                "      <system-out>{}</system-out>",
+                escape(&notes.join("\n"))
+            );
+        }
+        let _ = writeln!(out, "    </testcase>");
     }
     let _ = writeln!(out, "  </testsuite>");
-    let _ = writeln!(out, "</testsuites>");
-    out
+    Counts {
+        tests,
+        failures,
+        errors,
+    }
 }
 
 #[cfg(test)]
@@ -233,27 +349,38 @@ mod tests {
             FailOn::Expiring,
             FailOn::Unverifiable,
             FailOn::Never,
+            FailOn::NewDead,
         ] {
-            assert_eq!(outcome(&page(Verdict::Dead), f), CaseOutcome::Failure);
-            assert_eq!(outcome(&page(Verdict::Error), f), CaseOutcome::Error);
-            assert_eq!(outcome(&page(Verdict::Fresh), f), CaseOutcome::Pass);
-            assert_eq!(outcome(&page(Verdict::NoNonce), f), CaseOutcome::Pass);
+            assert_eq!(
+                outcome(&page(Verdict::Dead), f, false),
+                CaseOutcome::Failure
+            );
+            assert_eq!(outcome(&page(Verdict::Error), f, false), CaseOutcome::Error);
+            assert_eq!(outcome(&page(Verdict::Fresh), f, false), CaseOutcome::Pass);
+            assert_eq!(
+                outcome(&page(Verdict::NoNonce), f, false),
+                CaseOutcome::Pass
+            );
         }
         assert!(matches!(
-            outcome(&page(Verdict::Expiring), FailOn::Dead),
+            outcome(&page(Verdict::Expiring), FailOn::Dead, false),
             CaseOutcome::PassWithNote(n) if n.contains("below --fail-on dead")
         ));
         assert_eq!(
-            outcome(&page(Verdict::Expiring), FailOn::Expiring),
+            outcome(&page(Verdict::Expiring), FailOn::Expiring, false),
             CaseOutcome::Failure
         );
         assert!(matches!(
-            outcome(&page(Verdict::Unverifiable), FailOn::Expiring),
+            outcome(&page(Verdict::Unverifiable), FailOn::Expiring, false),
             CaseOutcome::PassWithNote(_)
         ));
         assert_eq!(
-            outcome(&page(Verdict::Unverifiable), FailOn::Unverifiable),
+            outcome(&page(Verdict::Unverifiable), FailOn::Unverifiable, false),
             CaseOutcome::Failure
         );
+        assert!(matches!(
+            outcome(&page(Verdict::Expiring), FailOn::NewDead, false),
+            CaseOutcome::PassWithNote(n) if n.contains("below --fail-on new-dead")
+        ));
     }
 }

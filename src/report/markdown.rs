@@ -8,8 +8,9 @@
 use std::fmt::Write;
 
 use crate::audit::human_duration;
-use crate::model::{PageResult, Report, Verdict};
-use crate::report::table::{display_url, when};
+use crate::baseline::BaselineDiff;
+use crate::model::{MultiReport, PageResult, Report, Verdict};
+use crate::report::table::{BASELINE_LIST_MAX, baseline_counts, baseline_when, display_url, when};
 
 /// The verdicts listed page by page; the others are only counted.
 const LISTED: [Verdict; 4] = [
@@ -144,6 +145,10 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(out, "| REST root | {} |", escape(root));
     }
 
+    if let Some(diff) = &report.baseline {
+        baseline(&mut out, diff, &report.site);
+    }
+
     let listed: Vec<&PageResult> = LISTED
         .iter()
         .flat_map(|v| report.pages.iter().filter(move |p| p.verdict == *v))
@@ -222,6 +227,162 @@ pub fn render(report: &Report) -> String {
         escape(report.tool_version),
         escape(report.schema)
     );
+    out
+}
+
+fn baseline(out: &mut String, diff: &BaselineDiff, site: &str) {
+    let _ = writeln!(out);
+    let _ = writeln!(out, "### Since the baseline");
+    let _ = writeln!(out);
+    let when = baseline_when(diff);
+    let source = format!(
+        "{}{}",
+        escape(&diff.file),
+        if when.is_empty() {
+            String::new()
+        } else {
+            format!(" ({when})")
+        }
+    );
+    if diff.site.is_none() {
+        let _ = writeln!(
+            out,
+            "The baseline {source} holds no report on this site, so every page counts as added.  "
+        );
+    }
+    if diff.is_empty() {
+        let _ = writeln!(out, "Nothing changed since the baseline {source}.");
+        return;
+    }
+    let counts = baseline_counts(diff);
+    let counts = if diff.newly_dead.is_empty() {
+        counts
+    } else {
+        let n = diff.newly_dead.len();
+        counts.replacen(
+            &format!("{n} newly dead"),
+            &format!("**{n} newly dead**"),
+            1,
+        )
+    };
+    let _ = writeln!(out, "Compared with {source}: {counts}.");
+    let _ = writeln!(out);
+    let mut list = |label: &str, items: Vec<String>| {
+        if items.is_empty() {
+            return;
+        }
+        let shown: Vec<&str> = items
+            .iter()
+            .take(BASELINE_LIST_MAX)
+            .map(String::as_str)
+            .collect();
+        let more = if items.len() > BASELINE_LIST_MAX {
+            format!(" and {} more", items.len() - BASELINE_LIST_MAX)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "- **{label}** ({}): {}{more}",
+            items.len(),
+            shown.join(", ")
+        );
+    };
+    list(
+        "Newly dead",
+        diff.newly_dead.iter().map(|u| link(u, site)).collect(),
+    );
+    list(
+        "Recovered",
+        diff.recovered.iter().map(|u| link(u, site)).collect(),
+    );
+    list(
+        "Cache layer changed",
+        diff.layer_changed
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} ({} → {})",
+                    link(&c.url, site),
+                    escape(c.from.as_deref().unwrap_or("none")),
+                    escape(c.to.as_deref().unwrap_or("none"))
+                )
+            })
+            .collect(),
+    );
+}
+
+/// Renders a multi-site run: a table of the sites with the combined counts, the sites that
+/// could not be audited, then each site's own report.
+pub fn render_multi(multi: &MultiReport) -> String {
+    let mut out = String::new();
+    let s = &multi.summary;
+    let _ = writeln!(out, "# nonce-audit report: {} site(s)", s.sites);
+    let _ = writeln!(out);
+    if multi.interrupted {
+        let _ = writeln!(
+            out,
+            "**Interrupted**: the run stopped before every site was audited."
+        );
+        let _ = writeln!(out);
+    }
+    let baseline = s.newly_dead.is_some();
+    let _ = writeln!(
+        out,
+        "| site | pages | dead | expiring | unverifiable | error | fresh | no nonce |{}",
+        if baseline { " newly dead |" } else { "" }
+    );
+    let _ = writeln!(
+        out,
+        "|:--|--:|--:|--:|--:|--:|--:|--:|{}",
+        if baseline { "--:|" } else { "" }
+    );
+    let row = |label: String, c: &crate::model::Summary, newly: Option<usize>| {
+        format!(
+            "| {label} | {} | {} | {} | {} | {} | {} | {} |{}",
+            c.pages,
+            if c.dead > 0 {
+                format!("**{}**", c.dead)
+            } else {
+                "0".to_owned()
+            },
+            c.expiring,
+            c.unverifiable,
+            c.error,
+            c.fresh,
+            c.no_nonce,
+            if baseline {
+                format!(" {} |", newly.unwrap_or(0))
+            } else {
+                String::new()
+            }
+        )
+    };
+    for r in &multi.sites {
+        let label = if crate::report::markup::linkable(&r.site) {
+            format!("[{}](<{}>)", escape(&r.site), r.site.replace('>', "%3E"))
+        } else {
+            escape(&r.site)
+        };
+        let newly = r.baseline.as_ref().map(|b| b.newly_dead.len());
+        let _ = writeln!(out, "{}", row(label, &r.summary, newly));
+    }
+    let total = usize::try_from(s.newly_dead.unwrap_or(0)).ok();
+    let _ = writeln!(out, "{}", row("**all sites**".to_owned(), &s.pages, total));
+    if !multi.failed.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "### Could not be audited ({})", multi.failed.len());
+        let _ = writeln!(out);
+        for f in &multi.failed {
+            let _ = writeln!(out, "- {}: {}", escape(&f.site), escape(&f.error));
+        }
+    }
+    for r in &multi.sites {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "---");
+        let _ = writeln!(out);
+        out.push_str(&render(r));
+    }
     out
 }
 

@@ -15,7 +15,7 @@ pub mod table;
 use std::io::Write;
 use std::path::Path;
 
-use crate::model::{FailOn, Report};
+use crate::model::{FailOn, MultiReport, Report};
 
 /// The cache that served the page and whether it hit: the outermost layer that hit, or on a miss
 /// the layer that missed; `none` when no layer was seen. Shared by every format.
@@ -122,6 +122,19 @@ impl Format {
             Format::Markdown => markdown::render(report).into_bytes(),
             Format::Junit => junit::render(report, options.fail_on).into_bytes(),
             Format::Html => html::render(report).into_bytes(),
+        }
+    }
+
+    /// Renders a multi-site run (`--sites`) in this format: per-site sections and a combined
+    /// summary (see each format's `render_multi`).
+    pub fn render_multi(self, multi: &MultiReport, options: &RenderOptions) -> Vec<u8> {
+        match self {
+            Format::Table => table::render_multi(multi, options.color).into_bytes(),
+            Format::Json => json::render_multi(multi).into_bytes(),
+            Format::Csv => csv::render_multi(multi),
+            Format::Markdown => markdown::render_multi(multi).into_bytes(),
+            Format::Junit => junit::render_multi(multi, options.fail_on).into_bytes(),
+            Format::Html => html::render_multi(multi).into_bytes(),
         }
     }
 }

@@ -5,10 +5,15 @@ use std::fmt::Write;
 use chrono::{DateTime, Utc};
 
 use crate::audit::human_duration;
-use crate::model::{PageResult, Report, Verdict};
+use crate::baseline::BaselineDiff;
+use crate::model::{MultiReport, PageResult, Report, Verdict};
 use crate::util::shorten;
 
 const URL_WIDTH: usize = 48;
+
+/// Most pages listed per kind of change in the "Since the baseline" sections of the text and
+/// Markdown reports; the JSON, CSV and HTML reports list them all.
+pub const BASELINE_LIST_MAX: usize = 20;
 
 fn paint(s: &str, code: &str, color: bool) -> String {
     if color {
@@ -132,6 +137,9 @@ pub fn render(report: &Report, color: bool) -> String {
             }
         }
     }
+    if let Some(diff) = &report.baseline {
+        baseline(&mut out, diff, &report.site, color);
+    }
     let s = &report.summary;
     let _ = writeln!(out);
     let _ = writeln!(
@@ -190,6 +198,186 @@ pub fn render(report: &Report, color: bool) -> String {
             let _ = writeln!(out, "     why: {}", r.why);
         }
     }
+    out
+}
+
+/// "audit finished …, server time …" for a baseline, or nothing when the old report had neither.
+pub(crate) fn baseline_when(diff: &BaselineDiff) -> String {
+    let mut parts = Vec::new();
+    if let Some(t) = diff.generated_at {
+        parts.push(format!(
+            "audit finished {}",
+            t.format("%Y-%m-%d %H:%M:%S UTC")
+        ));
+    }
+    if let Some(t) = diff.server_time {
+        parts.push(format!("server time {}", t.format("%Y-%m-%d %H:%M:%S UTC")));
+    }
+    parts.join(", ")
+}
+
+/// The counts of a baseline diff in one line.
+pub(crate) fn baseline_counts(diff: &BaselineDiff) -> String {
+    format!(
+        "{} newly dead, {} recovered, {} cache layer changed, {} added, {} removed",
+        diff.newly_dead.len(),
+        diff.recovered.len(),
+        diff.layer_changed.len(),
+        diff.added,
+        diff.removed
+    )
+}
+
+fn baseline(out: &mut String, diff: &BaselineDiff, site: &str, color: bool) {
+    let _ = writeln!(out);
+    let when = baseline_when(diff);
+    let _ = writeln!(
+        out,
+        "{} {}{}",
+        paint("Since the baseline", "1", color),
+        diff.file,
+        if when.is_empty() {
+            String::new()
+        } else {
+            format!(" ({when})")
+        }
+    );
+    if diff.site.is_none() {
+        let _ = writeln!(
+            out,
+            "  it holds no report on this site: every page counts as added"
+        );
+    }
+    if diff.is_empty() {
+        let _ = writeln!(out, "  nothing changed");
+        return;
+    }
+    let _ = writeln!(out, "  {}", baseline_counts(diff));
+    let mut list = |label: &str, code: &str, rows: Vec<String>| {
+        for r in rows.iter().take(BASELINE_LIST_MAX) {
+            let _ = writeln!(
+                out,
+                "  {}  {r}",
+                paint(&format!("{label:<11}"), code, color)
+            );
+        }
+        if rows.len() > BASELINE_LIST_MAX {
+            let _ = writeln!(
+                out,
+                "  {:<11}  … and {} more",
+                "",
+                rows.len() - BASELINE_LIST_MAX
+            );
+        }
+    };
+    list(
+        "newly dead",
+        verdict_color(Verdict::Dead),
+        diff.newly_dead
+            .iter()
+            .map(|u| display_url(u, site))
+            .collect(),
+    );
+    list(
+        "recovered",
+        verdict_color(Verdict::Fresh),
+        diff.recovered
+            .iter()
+            .map(|u| display_url(u, site))
+            .collect(),
+    );
+    list(
+        "cache layer",
+        "1",
+        diff.layer_changed
+            .iter()
+            .map(|c| {
+                format!(
+                    "{}  {} → {}",
+                    display_url(&c.url, site),
+                    c.from.as_deref().unwrap_or("none"),
+                    c.to.as_deref().unwrap_or("none")
+                )
+            })
+            .collect(),
+    );
+}
+
+/// Renders a multi-site run: each site's report under its own heading, the sites that could not
+/// be audited, then one combined summary line.
+pub fn render_multi(multi: &MultiReport, color: bool) -> String {
+    let mut out = String::new();
+    let total = multi.sites.len() + multi.failed.len();
+    let mut n = 0;
+    for report in &multi.sites {
+        n += 1;
+        let _ = writeln!(
+            out,
+            "{}",
+            paint(
+                &format!("=== site {n} of {total}: {} ===", report.site),
+                "1",
+                color
+            )
+        );
+        out.push_str(&render(report, color));
+        let _ = writeln!(out);
+    }
+    for f in &multi.failed {
+        n += 1;
+        let _ = writeln!(
+            out,
+            "{}",
+            paint(
+                &format!("=== site {n} of {total}: {} ===", f.site),
+                "1",
+                color
+            )
+        );
+        let _ = writeln!(
+            out,
+            "{} {}",
+            paint(
+                "could not be audited:",
+                verdict_color(Verdict::Error),
+                color
+            ),
+            f.error
+        );
+        let _ = writeln!(out);
+    }
+    let s = &multi.summary;
+    let _ = writeln!(
+        out,
+        "{} {} site(s){} · {} pages: {} dead, {} expiring, {} fresh, {} no nonce, {} unverifiable, {} error · {} REST probes{}{}",
+        paint("All sites:", "1", color),
+        s.sites,
+        if s.sites_failed > 0 {
+            format!(" ({} could not be audited)", s.sites_failed)
+        } else {
+            String::new()
+        },
+        s.pages.pages,
+        paint(
+            &s.pages.dead.to_string(),
+            verdict_color(Verdict::Dead),
+            color && s.pages.dead > 0
+        ),
+        s.pages.expiring,
+        s.pages.fresh,
+        s.pages.no_nonce,
+        s.pages.unverifiable,
+        s.pages.error,
+        s.pages.rest_probes,
+        s.newly_dead
+            .map(|n| format!(" · {n} newly dead since the baseline"))
+            .unwrap_or_default(),
+        if multi.interrupted {
+            " · INTERRUPTED"
+        } else {
+            ""
+        }
+    );
     out
 }
 
