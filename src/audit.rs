@@ -81,6 +81,8 @@ pub enum Event<'a> {
     Queued,
     /// One page is done.
     Page(&'a PageResult),
+    /// REST requests sent so far (nonce probes plus control probes), after each page.
+    Probes(u64),
 }
 
 /// A callback receiving [`Event`]s; called from several tasks.
@@ -185,6 +187,7 @@ pub async fn run(config: &AuditConfig, events: EventSink) -> Result<Report, Audi
                     "page audited"
                 );
                 events(Event::Page(&row));
+                events(Event::Probes(ctx.verifier.probes_sent()));
                 if let Ok(mut r) = results.lock() {
                     r.push((seq, row));
                 }

@@ -104,6 +104,7 @@ fn sink(pb: &ProgressBar, console: &Console) -> EventSink {
             pb.inc(1);
             tracing::info!("{:<12} {}", row.verdict.as_str(), row.url);
         }
+        Event::Probes(n) => pb.set_message(format!("{n} REST probes")),
     })
 }
 
