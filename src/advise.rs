@@ -501,6 +501,52 @@ mod tests {
     }
 
     #[test]
+    fn every_layer_in_the_table_gets_its_own_setting_and_a_computed_value() {
+        let clock = NonceClock::default();
+        for spec in cache::LAYERS {
+            let pages = [page(
+                "https://s/a/",
+                Verdict::Dead,
+                &[(spec.id, Some(true))],
+                Some(5 * 86_400),
+            )];
+            let r = recommend(&pages, &clock);
+            let ttl = r
+                .iter()
+                .find(|r| r.kind == "ttl")
+                .unwrap_or_else(|| panic!("{}: no ttl advice", spec.id));
+            assert_eq!(ttl.layer, Some(spec.id));
+            assert!(
+                ttl.setting.starts_with(spec.ttl_setting.ui_path),
+                "{}: {}",
+                spec.id,
+                ttl.setting
+            );
+            let slack = i64::try_from(spec.slack_s).unwrap();
+            let expected = round_down(43_200 - 3_600 - slack);
+            assert_eq!(ttl.value, human_duration(expected), "{}", spec.id);
+            assert_eq!(
+                ttl.impact,
+                format!(
+                    "with a lifespan of {}, 1 of 1 dead page(s) would have been live",
+                    human_duration(expected)
+                ),
+                "{}",
+                spec.id
+            );
+            if spec.id == "litespeed" {
+                assert!(r.iter().any(|r| r.kind == "esi"));
+            }
+            let no_expiry = spec.default_ttl_s.is_none() && !spec.ttl_from_config;
+            let excluded = r.iter().find(|r| r.kind == "exclude");
+            if no_expiry {
+                let ex = excluded.unwrap_or_else(|| panic!("{}: no exclusion", spec.id));
+                assert!(ex.setting.starts_with(spec.exclude_setting.ui_path));
+            }
+        }
+    }
+
+    #[test]
     fn no_dead_pages_no_advice() {
         let pages = [page(
             "https://s/a/",

@@ -184,3 +184,32 @@ async fn a_dead_woocommerce_store_api_nonce_is_dated_and_blamed_on_its_plugin() 
     // No wp_rest nonce, nothing probed.
     assert_eq!(r.summary.rest_probes, 0);
 }
+
+#[tokio::test]
+async fn a_nonce_moved_into_a_litespeed_combined_script_is_found_and_probed() {
+    let page_html = "<html><head><link rel=\"https://api.w.org/\" href=\"{{root}}\" /><script data-optimized=\"1\" src=\"/wp-content/litespeed/js/0f1e2d3c.js?ver=1a2b3\" defer></script></head><body>combined</body></html>";
+    let script = "!function(){var wpApiSettings = {\"root\":\"{{root}}\",\"nonce\":\"{{nonce}}\",\"versionString\":\"wp/v2/\"};}();";
+    let (r, site) = audit(SimConfig {
+        pages: vec![
+            SimPage::new("/combined/", Shape::Template(page_html.into()))
+                .cached_at(NOW - 3 * 86_400),
+            SimPage::new(
+                "/wp-content/litespeed/js/0f1e2d3c.js?ver=1a2b3",
+                Shape::Template(script.into()),
+            )
+            .cached_at(NOW - 3 * 86_400),
+        ],
+        now: NOW,
+        ..SimConfig::default()
+    })
+    .await;
+    assert_eq!(r.pages.len(), 1, "the script is not a page");
+    let p = page(&r, "/combined/");
+    assert_eq!(p.verdict, Verdict::Dead, "{p:?}");
+    assert_eq!(p.nonces[0].value, site.nonce_at(NOW - 3 * 86_400));
+    assert!(
+        p.notes.iter().any(|n| n.contains("combined script")),
+        "{:?}",
+        p.notes
+    );
+}

@@ -506,6 +506,11 @@ async fn rest(
     r
 }
 
+/// Scripts answer like pages but, as on real sites, are not listed in sitemaps.
+fn is_asset(path: &str) -> bool {
+    path.split('?').next().is_some_and(|p| p.ends_with(".js"))
+}
+
 fn robots(state: &State) -> String {
     let map = match state.config.permalinks {
         Permalinks::Pretty => format!("{}/wp-sitemap.xml", state.base),
@@ -534,7 +539,13 @@ fn sitemap(
     paged: Option<&str>,
 ) -> Option<String> {
     let per = state.config.per_sitemap.max(1);
-    let files = state.config.pages.len().div_ceil(per).max(1);
+    let listed = state
+        .config
+        .pages
+        .iter()
+        .filter(|p| !is_asset(&p.path))
+        .count();
+    let files = listed.div_ceil(per).max(1);
     let index = match state.config.permalinks {
         Permalinks::Pretty => path == "/wp-sitemap.xml",
         Permalinks::Plain => path == "/" && sitemap_param == Some("index"),
@@ -569,7 +580,9 @@ fn sitemap(
     let mut s = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">",
     );
-    for p in state.config.pages.iter().skip((n - 1) * per).take(per) {
+    // Scripts and other assets answer like pages but are not listed, as in real sitemaps.
+    let listed = state.config.pages.iter().filter(|p| !is_asset(&p.path));
+    for p in listed.skip((n - 1) * per).take(per) {
         let loc = format!("{}{}", state.base, p.path).replace('&', "&amp;");
         s.push_str(&format!("<url><loc>{loc}</loc></url>"));
     }
