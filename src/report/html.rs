@@ -716,7 +716,12 @@ fn layers(out: &mut String, report: &Report) {
     let mut groups: BTreeMap<Option<&str>, (Vec<&PageResult>, Vec<&Recommendation>)> =
         BTreeMap::new();
     for p in &report.pages {
-        groups.entry(p.cache.layer).or_default().0.push(p);
+        // On a miss the page still went through the layer that missed.
+        let layer = p
+            .cache
+            .layer
+            .or_else(|| p.cache.layers.first().map(|l| l.layer));
+        groups.entry(layer).or_default().0.push(p);
     }
     for r in &report.recommendations {
         groups.entry(r.layer).or_default().1.push(r);
