@@ -401,6 +401,22 @@ pub struct Report {
     pub baseline: Option<BaselineDiff>,
 }
 
+impl Report {
+    /// Every warning of the audit, the site's and each sitemap's (named), in one list for the
+    /// formats that print them together.
+    pub fn all_warnings(&self) -> Vec<String> {
+        self.warnings
+            .iter()
+            .cloned()
+            .chain(self.sitemaps.iter().flat_map(|sm| {
+                sm.warnings
+                    .iter()
+                    .map(move |w| format!("sitemap {}: {w}", sm.url))
+            }))
+            .collect()
+    }
+}
+
 /// A site of a `--sites` run that could not be audited at all (what would be exit code 2 alone).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SiteFailure {

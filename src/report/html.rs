@@ -925,16 +925,7 @@ pub fn render(report: &Report) -> String {
     chart(&mut out, report);
     layers(&mut out, report);
     page_table(&mut out, report);
-    let warnings: Vec<String> = report
-        .warnings
-        .iter()
-        .cloned()
-        .chain(report.sitemaps.iter().flat_map(|sm| {
-            sm.warnings
-                .iter()
-                .map(move |w| format!("sitemap {}: {w}", sm.url))
-        }))
-        .collect();
+    let warnings = report.all_warnings();
     if !warnings.is_empty() {
         let _ = writeln!(out, "<section id=\"warnings\"><h2>Warnings</h2><ul>");
         for w in warnings {

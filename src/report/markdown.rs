@@ -202,16 +202,7 @@ pub fn render(report: &Report) -> String {
         }
     }
 
-    let warnings: Vec<String> = report
-        .warnings
-        .iter()
-        .cloned()
-        .chain(report.sitemaps.iter().flat_map(|sm| {
-            sm.warnings
-                .iter()
-                .map(move |w| format!("sitemap {}: {w}", sm.url))
-        }))
-        .collect();
+    let warnings = report.all_warnings();
     if !warnings.is_empty() {
         let _ = writeln!(out);
         let _ = writeln!(out, "### Warnings");
