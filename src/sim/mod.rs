@@ -6,6 +6,7 @@
 //! behaves like `rest_cookie_check_errors()`. Its clock is controllable and its `Date` header
 //! follows that clock, so tests can place pages in any tick without waiting.
 
+pub mod corpus;
 pub mod wordpress;
 
 use std::collections::HashMap;
