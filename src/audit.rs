@@ -132,6 +132,50 @@ async fn interrupted(c: Option<tokio::sync::watch::Receiver<bool>>) {
     }
 }
 
+/// Rows per chunk of the [`RowStore`].
+const ROW_CHUNK: usize = 1024;
+
+/// The finished page rows, placed by their sitemap position (`PageUrl::seq`, dense from 0: the
+/// walk numbers the URLs it admits, a sample renumbers its picks) in fixed-size chunks as they
+/// come in, in any order. Growing never copies the rows already there and leaves no spare capacity beyond
+/// the last chunk, where one `Vec` would double (up to twice the rows' size) and copy them all at
+/// each growth.
+#[derive(Default)]
+struct RowStore {
+    chunks: Vec<Vec<Option<PageResult>>>,
+    len: usize,
+}
+
+impl RowStore {
+    fn put(&mut self, seq: u64, row: PageResult) {
+        let Ok(seq) = usize::try_from(seq) else {
+            return;
+        };
+        let (c, i) = (seq / ROW_CHUNK, seq % ROW_CHUNK);
+        if self.chunks.len() <= c {
+            self.chunks.resize_with(c + 1, Vec::new);
+        }
+        let chunk = &mut self.chunks[c];
+        if chunk.is_empty() {
+            chunk.reserve_exact(ROW_CHUNK);
+            chunk.resize_with(ROW_CHUNK, || None);
+        }
+        if chunk[i].replace(row).is_none() {
+            self.len += 1;
+        }
+    }
+
+    /// The rows in sitemap order, in one vector of exactly their number; each chunk is freed as
+    /// soon as it is moved.
+    fn into_rows(self) -> Vec<PageResult> {
+        let mut out = Vec::with_capacity(self.len);
+        for chunk in self.chunks {
+            out.extend(chunk.into_iter().flatten());
+        }
+        out
+    }
+}
+
 /// Runs a whole audit and returns its report. Raising `config.walk.cancel` stops it early: no new
 /// page is started, pages in flight get [`INTERRUPT_GRACE`] to finish, and the report that comes
 /// back says `interrupted`.
@@ -149,7 +193,7 @@ pub async fn run(config: &AuditConfig, events: EventSink) -> Result<Report, Audi
 
     let (tx, rx) = mpsc::channel::<PageUrl>(CHANNEL_CAPACITY);
     let rx = Arc::new(tokio::sync::Mutex::new(rx));
-    let results: Arc<Mutex<Vec<(u64, PageResult)>>> = Arc::new(Mutex::new(Vec::new()));
+    let results: Arc<Mutex<RowStore>> = Arc::new(Mutex::new(RowStore::default()));
     let mut workers = Vec::new();
     for _ in 0..config.concurrency.max(1) {
         let rx = Arc::clone(&rx);
@@ -189,7 +233,7 @@ pub async fn run(config: &AuditConfig, events: EventSink) -> Result<Report, Audi
                 events(Event::Page(&row));
                 events(Event::Probes(ctx.verifier.probes_sent()));
                 if let Ok(mut r) = results.lock() {
-                    r.push((seq, row));
+                    r.put(seq, row);
                 }
             }
         }));
@@ -237,12 +281,11 @@ pub async fn run(config: &AuditConfig, events: EventSink) -> Result<Report, Audi
     let walk = walked?;
     let was_interrupted = is_cancelled(&config.walk.cancel);
 
-    let mut rows = results
+    let pages = results
         .lock()
         .map(|mut r| std::mem::take(&mut *r))
-        .unwrap_or_default();
-    rows.sort_by_key(|(seq, _)| *seq);
-    let pages: Vec<PageResult> = rows.into_iter().map(|(_, r)| r).collect();
+        .unwrap_or_default()
+        .into_rows();
     if pages.is_empty() && !was_interrupted {
         let why: Vec<String> = walk
             .sitemaps
