@@ -7,6 +7,7 @@
 
 use std::sync::LazyLock;
 
+use memchr::memmem;
 use regex::bytes::{Captures, Regex, RegexBuilder};
 
 use super::table::{LAYERS, Region};
@@ -51,7 +52,8 @@ impl<'a> Windows<'a> {
         let head = prefix(body, SCAN_BYTES);
         let tail = suffix(body, SCAN_BYTES);
         let search = prefix(body, HEAD_CLOSE_SEARCH_BYTES);
-        let close = search.find("</head>").or_else(|| search.find("</HEAD>"));
+        let close = memmem::find(search.as_bytes(), b"</head>")
+            .or_else(|| memmem::find(search.as_bytes(), b"</HEAD>"));
         let before_head_close = close
             .and_then(|end| search.get(..end))
             .map_or("", |before| suffix(before, SCAN_BYTES));
@@ -91,7 +93,14 @@ pub(crate) fn find<'a>(windows: &Windows<'a>, layer: usize) -> Vec<Found<'a>> {
         .zip(compiled)
         .enumerate()
         .filter_map(|(i, (m, re))| {
-            let caps: Captures<'a> = re.as_ref()?.captures(windows.get(m.region).as_bytes())?;
+            let re = re.as_ref()?;
+            let hay = windows.get(m.region).as_bytes();
+            // Nearly every marker is absent from nearly every page: `is_match` answers that
+            // without allocating the capture slots that `captures` needs.
+            if !re.is_match(hay) {
+                return None;
+            }
+            let caps: Captures<'a> = re.captures(hay)?;
             let text = |name: &str| {
                 caps.name(name)
                     .and_then(|g| std::str::from_utf8(g.as_bytes()).ok())

@@ -17,11 +17,19 @@ use super::patterns::NoncePattern;
 use super::root;
 use super::scan::{self, MAX_DECODED_SCRIPT, Origin, Script, is_nonce};
 use memchr::memmem;
+use std::sync::LazyLock;
 
 /// Bytes of markup before an `<input>` searched for a row's container hint (its form's class).
 const INPUT_CONTEXT: usize = 4096;
 /// How far back from a `nonce` hit the enclosing tag's `<` may be.
 const TAG_LOOKBACK: usize = 16 * 1024;
+/// Searchers for the literals looked for once per comment or per script `src`: built once, since
+/// `memmem::find` builds a searcher at every call, which costs more than the search itself on
+/// the short haystacks these are.
+static COMMENT_END: LazyLock<memmem::Finder<'static>> =
+    LazyLock::new(|| memmem::Finder::new(b"-->"));
+static LITESPEED_JS: LazyLock<memmem::Finder<'static>> =
+    LazyLock::new(|| memmem::Finder::new(b"/litespeed/js/"));
 /// Raw-text elements whose content is never markup.
 const RAW_TEXT: &[&[u8]] = &[b"style", b"textarea", b"title", b"xmp", b"plaintext"];
 
@@ -35,7 +43,9 @@ pub(crate) fn scan_page(html: &[u8], out: &mut Collector<'_>) {
         let lt = i + off;
         let rest = &html[lt + 1..];
         if rest.starts_with(b"!--") {
-            let end = memmem::find(&html[lt + 4..], b"-->").map_or(html.len(), |o| lt + 4 + o + 3);
+            let end = COMMENT_END
+                .find(&html[lt + 4..])
+                .map_or(html.len(), |o| lt + 4 + o + 3);
             skip.push((lt, end));
             i = end;
             continue;
@@ -164,7 +174,7 @@ fn data_uri(uri: &[u8], tag: &[u8], lt: usize, out: &mut Collector<'_>) {
 /// move into `/wp-content/litespeed/js/<hash>.js`) for the caller to fetch and scan.
 fn combined_script(tag: &Tag<'_>, src: &[u8], out: &mut Collector<'_>) {
     let optimized = tag.attr(b"data-optimized").is_some_and(|v| v == b"1");
-    if !optimized && memmem::find(src, b"/litespeed/js/").is_none() {
+    if !optimized && LITESPEED_JS.find(src).is_none() {
         return;
     }
     let src = decode::html_entities(src);
