@@ -147,7 +147,7 @@ if problems:
     print("REQUEST-COUNT TARGET VIOLATED:\n  " + "\n  ".join(problems), file=sys.stderr)
     print(json.dumps(st), file=sys.stderr)
     sys.exit(1)
-print(f"{st['total']} = {n} pages + {files} sitemaps + 1 robots.txt + {nonces} nonces + 1 control")
+print(f"{st['total']} = {n} pages + {files} sitemaps + 1 robots.txt + {nonces} nonces + 1 control, over {st['connections']} connections")
 PY
     echo "n=$n round $r: nonce-audit ${t_audit[-1]} s (rss ${rss[-1]} KB, cpu ${cpu[-1]} s, server cpu ${srv[-1]} s) | curl ${t_curl[-1]} s | naive ${t_naive[-1]} s | load ${loads[-1]}" >&2
   done

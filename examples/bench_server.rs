@@ -19,7 +19,8 @@
 //! (current tick), a dead or unknown one 403 `{"code":"rest_cookie_invalid_nonce",…}`. An unknown
 //! nonce is the control probe.
 //!
-//! `/__stats` and `/__reset` are not counted.
+//! `/__stats` and `/__reset` are not counted. `connections` counts accepted TCP connections (keep-alive
+//! shows as far fewer connections than requests).
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -105,6 +106,7 @@ struct Counters {
     probes_without_nonce: AtomicU64,
     other: AtomicU64,
     bytes: AtomicU64,
+    connections: AtomicU64,
 }
 
 struct Site {
@@ -198,6 +200,7 @@ impl Site {
             &c.probes_without_nonce,
             &c.other,
             &c.bytes,
+            &c.connections,
         ] {
             x.store(0, Ordering::Relaxed);
         }
@@ -259,7 +262,7 @@ impl Site {
                 "\"sitemap_files\":{},\"robots\":{},\"probes\":{},\"nonces_probed\":{},",
                 "\"nonces_repeated\":{},\"nonces\":{},\"nonces_in_pages\":{},\"pages_dead\":{},",
                 "\"control_probes\":{},",
-                "\"probes_without_nonce\":{},\"other\":{},\"bytes\":{}}}\n"
+                "\"probes_without_nonce\":{},\"other\":{},\"bytes\":{},\"connections\":{}}}\n"
             ),
             total,
             get(&c.pages),
@@ -281,6 +284,7 @@ impl Site {
             get(&c.probes_without_nonce),
             get(&c.other),
             get(&c.bytes),
+            get(&c.connections),
         )
     }
 
@@ -431,6 +435,7 @@ async fn serve(a: Args) {
             continue;
         };
         let _ = stream.set_nodelay(true);
+        site.counters.connections.fetch_add(1, Ordering::Relaxed);
         let site = Arc::clone(&site);
         tokio::spawn(async move {
             let svc = service_fn(move |req: Request<Incoming>| {
