@@ -3,7 +3,8 @@
 //! - `extract`: nonce extraction from cached WooCommerce/Elementor product pages of 50-300 KB;
 //! - `fingerprint`: cache-layer fingerprinting of the same pages (Cloudflare + WP Rocket headers
 //!   and footer comment);
-//! - `page`: what a worker does per page body: UTF-8 check, extraction and fingerprint together;
+//! - `page`: what a worker does per page body: UTF-8 check, extraction and fingerprint together
+//!   (as `audit_page` does it);
 //! - `sitemap`: `decode_body` + `parse` of a 50,000-URL Yoast-like urlset, plain and gzipped
 //!   (throughput counted on the decoded XML).
 //!
@@ -106,7 +107,10 @@ fn bench_page(c: &mut Criterion) {
             &body,
             |b, body| {
                 b.iter(|| {
-                    let html = String::from_utf8_lossy(black_box(body));
+                    let html = match std::str::from_utf8(black_box(body)) {
+                        Ok(text) => std::borrow::Cow::Borrowed(text),
+                        Err(_) => String::from_utf8_lossy(body),
+                    };
                     let found = extract::extract(&html, &url);
                     let info = cache::fingerprint(&h, &html, None, None);
                     (found.nonces.len(), info.age_s)
