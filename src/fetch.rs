@@ -534,10 +534,15 @@ impl Fetcher {
     ) -> Result<Fetched, FetchError> {
         let tries = self.config.max_tries.max(1);
         let mut attempt = 1;
+        let mut req = Some(req);
         loop {
-            let this = req
-                .try_clone()
-                .ok_or_else(|| FetchError::Http("request cannot be retried".to_owned()))?;
+            // The last try sends the request itself; earlier ones a copy, kept for the retry.
+            let this = if attempt >= tries {
+                req.take()
+            } else {
+                req.as_ref().and_then(reqwest::RequestBuilder::try_clone)
+            }
+            .ok_or_else(|| FetchError::Http("request cannot be retried".to_owned()))?;
             self.wait_turn(url).await?;
             let result = self.send_once(this, cap).await;
             let last = attempt >= tries;
@@ -608,7 +613,8 @@ impl Fetcher {
             .await
             .map_err(|e| FetchError::from_reqwest(&e, timeout))?;
         let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
+        // The body is read through `resp` below; its headers are not needed there.
+        let headers = std::mem::take(resp.headers_mut());
         let final_url = resp.url().clone();
         // Size the buffer once when the length is announced (never beyond the cap), instead of
         // letting it double past what the body needs.
