@@ -240,6 +240,24 @@ fn cache_text(p: &PageResult) -> String {
     super::cache_layer_text(p, "none seen")
 }
 
+/// The start of every HTML document this module writes: doctype, charset, the Content-Security-
+/// Policy that keeps hostile report content inert, no referrer, and the viewport.
+fn document_start(out: &mut String, csp: &str) {
+    let _ = writeln!(out, "<!DOCTYPE html>");
+    let _ = writeln!(out, "<html lang=\"en\">");
+    let _ = writeln!(out, "<head>");
+    let _ = writeln!(out, "<meta charset=\"utf-8\">");
+    let _ = writeln!(
+        out,
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">"
+    );
+    let _ = writeln!(out, "<meta name=\"referrer\" content=\"no-referrer\">");
+    let _ = writeln!(
+        out,
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+    );
+}
+
 fn headline(report: &Report) -> String {
     super::headline(
         report,
@@ -895,19 +913,7 @@ pub fn render(report: &Report) -> String {
         "nonce-audit: {} dead of {} pages · {}",
         s.dead, s.pages, report.site
     );
-    let _ = writeln!(out, "<!DOCTYPE html>");
-    let _ = writeln!(out, "<html lang=\"en\">");
-    let _ = writeln!(out, "<head>");
-    let _ = writeln!(out, "<meta charset=\"utf-8\">");
-    let _ = writeln!(
-        out,
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">"
-    );
-    let _ = writeln!(out, "<meta name=\"referrer\" content=\"no-referrer\">");
-    let _ = writeln!(
-        out,
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-    );
+    document_start(&mut out, &csp);
     let _ = writeln!(
         out,
         "<meta name=\"generator\" content=\"nonce-audit {}\">",
@@ -998,19 +1004,7 @@ pub fn render_multi(multi: &MultiReport) -> String {
         csp_hash(STYLE)
     );
     let s = &multi.summary;
-    let _ = writeln!(out, "<!DOCTYPE html>");
-    let _ = writeln!(out, "<html lang=\"en\">");
-    let _ = writeln!(out, "<head>");
-    let _ = writeln!(out, "<meta charset=\"utf-8\">");
-    let _ = writeln!(
-        out,
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">"
-    );
-    let _ = writeln!(out, "<meta name=\"referrer\" content=\"no-referrer\">");
-    let _ = writeln!(
-        out,
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-    );
+    document_start(&mut out, &csp);
     let _ = writeln!(
         out,
         "<title>nonce-audit: {} dead of {} pages on {} site(s)</title>",
