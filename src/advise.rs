@@ -61,6 +61,43 @@ fn stack(p: &PageResult) -> Vec<&'static str> {
     }
 }
 
+/// What the advice needs of one page, and nothing more: the audit keeps one of these per page
+/// that advice can be about (about 150 bytes with its URL), instead of the whole row, so its
+/// memory grows with the broken pages only and slowly.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    url: Box<str>,
+    verdict: Verdict,
+    age_s: Option<i64>,
+    /// The layers that can hold the copy, outer → inner.
+    stack: Box<[&'static str]>,
+    /// (plugin, action) of each dead plugin nonce that breaks for guests.
+    refresh: Box<[(&'static str, &'static str)]>,
+}
+
+impl Finding {
+    /// The finding for page `p`, or `None` when no advice can be about it (neither dead nor
+    /// expiring, and no dead plugin nonce that breaks for guests).
+    pub fn of(p: &PageResult) -> Option<Self> {
+        let refresh: Box<[(&'static str, &'static str)]> = p
+            .nonces
+            .iter()
+            .filter(|n| refreshable(n))
+            .map(|n| (n.plugin.unwrap_or("a plugin"), n.action))
+            .collect();
+        if !matches!(p.verdict, Verdict::Dead | Verdict::Expiring) && refresh.is_empty() {
+            return None;
+        }
+        Some(Self {
+            url: p.url.as_str().into(),
+            verdict: p.verdict,
+            age_s: p.cache.age_s,
+            stack: stack(p).into_boxed_slice(),
+            refresh,
+        })
+    }
+}
+
 /// The largest lifespan each layer of `stack` may have so that the whole stack fits in a tick.
 fn safe_share(stack: &[&str], tick: i64) -> i64 {
     let margin = (tick / 12).max(1);
@@ -70,13 +107,23 @@ fn safe_share(stack: &[&str], tick: i64) -> i64 {
 }
 
 struct Group<'a> {
-    dead: Vec<&'a PageResult>,
-    expiring: Vec<&'a PageResult>,
+    dead: Vec<&'a Finding>,
+    expiring: Vec<&'a Finding>,
     share: i64,
+}
+
+fn refreshable(n: &crate::model::NonceRow) -> bool {
+    n.state == NonceState::EstimatedDead && n.severity == Some("will-break")
 }
 
 /// Builds the recommendations for an audit, most impact first.
 pub fn recommend(pages: &[PageResult], clock: &NonceClock) -> Vec<Recommendation> {
+    let findings: Vec<Finding> = pages.iter().filter_map(Finding::of).collect();
+    recommend_findings(&findings, clock)
+}
+
+/// [`recommend`] from the [`Finding`]s of the pages, in sitemap order.
+pub fn recommend_findings(pages: &[Finding], clock: &NonceClock) -> Vec<Recommendation> {
     let tick = clock.tick_len();
     let mut out: Vec<(usize, Recommendation)> = Vec::new();
 
@@ -86,8 +133,8 @@ pub fn recommend(pages: &[PageResult], clock: &NonceClock) -> Vec<Recommendation
         .iter()
         .filter(|p| matches!(p.verdict, Verdict::Dead | Verdict::Expiring))
     {
-        let st = stack(p);
-        let share = safe_share(&st, tick);
+        let st = &p.stack;
+        let share = safe_share(st, tick);
         let keys: Vec<Option<&'static str>> = if st.is_empty() {
             vec![None]
         } else {
@@ -135,7 +182,7 @@ fn ttl(
     tick: i64,
 ) -> (usize, Recommendation) {
     let value = g.share;
-    let aged: Vec<i64> = g.dead.iter().filter_map(|p| p.cache.age_s).collect();
+    let aged: Vec<i64> = g.dead.iter().filter_map(|p| p.age_s).collect();
     // A dead page whose copy is older than the new lifespan would have been rendered again, with
     // a nonce WordPress still accepts.
     let saved = aged.iter().filter(|a| **a > value).count();
@@ -165,7 +212,7 @@ fn ttl(
         .dead
         .iter()
         .chain(g.expiring.iter())
-        .any(|p| stack(p).len() > 1);
+        .any(|p| p.stack.len() > 1);
     let mut why = format!(
         "WordPress accepts a nonce for {} to {} after the page was generated (nonce_life {}); a cached copy older than that hands visitors a dead nonce, and their REST calls fail with 403 rest_cookie_invalid_nonce",
         human_duration(tick),
@@ -185,7 +232,7 @@ fn ttl(
     if stacked {
         why.push_str("; the caches in front of each other add up, so they share the budget");
     }
-    let urls = g.dead.iter().map(|p| p.url.clone()).collect();
+    let urls = g.dead.iter().map(|p| p.url.to_string()).collect();
     (
         saved,
         Recommendation {
@@ -209,12 +256,11 @@ fn exclude(spec: &'static LayerSpec, g: &Group) -> Option<(usize, Recommendation
         .max_lifetime_s()
         .and_then(|l| i64::try_from(l).ok())
         .map(|l| l.saturating_mul(2));
-    let overdue: Vec<&&PageResult> = g
+    let overdue: Vec<&&Finding> = g
         .dead
         .iter()
         .filter(|p| {
-            no_expiry
-                || matches!((p.cache.age_s, limit), (Some(a), Some(l)) if known_lifespan && a > l)
+            no_expiry || matches!((p.age_s, limit), (Some(a), Some(l)) if known_lifespan && a > l)
         })
         .collect();
     if overdue.is_empty() {
@@ -259,7 +305,7 @@ fn esi(spec: &'static LayerSpec, g: &Group) -> (usize, Recommendation) {
             kind: "esi",
             setting: "LiteSpeed Cache › ESI › Enable ESI (esi) and ESI Nonces (esi-nonce), with wp_rest in the list".to_owned(),
             value: "on".to_owned(),
-            urls: g.dead.iter().map(|p| p.url.clone()).collect(),
+            urls: g.dead.iter().map(|p| p.url.to_string()).collect(),
             why: format!(
                 "{}; the pages can then stay cached for long and still hand out a live nonce",
                 spec.nonce_mechanism
@@ -272,20 +318,16 @@ fn esi(spec: &'static LayerSpec, g: &Group) -> (usize, Recommendation) {
     )
 }
 
-fn refresh(pages: &[PageResult]) -> Vec<(usize, Recommendation)> {
+fn refresh(pages: &[Finding]) -> Vec<(usize, Recommendation)> {
     let mut by_plugin: BTreeMap<&'static str, (Vec<String>, &'static str)> = BTreeMap::new();
     for p in pages {
-        for n in p
-            .nonces
-            .iter()
-            .filter(|n| n.state == NonceState::EstimatedDead && n.severity == Some("will-break"))
-        {
-            let plugin = n.plugin.unwrap_or("a plugin");
+        for &(plugin, action) in &p.refresh {
             let e = by_plugin
                 .entry(plugin)
-                .or_insert_with(|| (Vec::new(), n.action));
-            if !e.0.contains(&p.url) {
-                e.0.push(p.url.clone());
+                .or_insert_with(|| (Vec::new(), action));
+            // A page's nonces come together, so one look back keeps each URL once.
+            if e.0.last().map(String::as_str) != Some(&*p.url) {
+                e.0.push(p.url.to_string());
             }
         }
     }

@@ -19,6 +19,7 @@ use crate::discover::{self, DiscoverError, PageUrl, Target, WalkConfig, origin_o
 use crate::extract;
 use crate::fetch::{FetchConfig, FetchError, Fetcher, same_origin};
 use crate::model::{NonceRow, NonceState, PageResult, Report, SCHEMA, Summary, Verdict};
+use crate::rows::RowSink;
 use crate::verify::{ControlOutcome, ProbeOutcome, Verifier};
 
 /// Default number of pages fetched at once: polite to a PHP origin behind a cache.
@@ -43,6 +44,9 @@ pub struct AuditConfig {
     pub fetch: FetchConfig,
     /// Sitemap walk settings.
     pub walk: WalkConfig,
+    /// Page rows kept in memory before the rest go to a temporary file
+    /// ([`crate::rows::SPILL_AFTER`] by default; 0 spills every row).
+    pub rows_in_memory: usize,
 }
 
 impl AuditConfig {
@@ -54,6 +58,7 @@ impl AuditConfig {
             concurrency: DEFAULT_CONCURRENCY,
             fetch: FetchConfig::default(),
             walk: WalkConfig::default(),
+            rows_in_memory: crate::rows::SPILL_AFTER,
         }
     }
 }
@@ -132,47 +137,48 @@ async fn interrupted(c: Option<tokio::sync::watch::Receiver<bool>>) {
     }
 }
 
-/// Rows per chunk of the [`RowStore`].
-const ROW_CHUNK: usize = 1024;
-
-/// The finished page rows, placed by their sitemap position (`PageUrl::seq`, dense from 0: the
-/// walk numbers the URLs it admits, a sample renumbers its picks) in fixed-size chunks as they
-/// come in, in any order. Growing never copies the rows already there and leaves no spare capacity beyond
-/// the last chunk, where one `Vec` would double (up to twice the rows' size) and copy them all at
-/// each growth.
-#[derive(Default)]
-struct RowStore {
-    chunks: Vec<Vec<Option<PageResult>>>,
-    len: usize,
+/// What the audit keeps as pages finish: the rows go to the row store (on disk past the first
+/// thousand), and only what the report's summary, forecast and advice need is kept in memory:
+/// counts, the REST roots seen, and slim copies of the pages the advice is about.
+struct Collector {
+    rows: RowSink,
+    summary: Summary,
+    roots: HashMap<String, usize>,
+    uncalibrated: usize,
+    forecast: Forecaster,
+    advice: Vec<(u64, crate::advise::Finding)>,
 }
 
-impl RowStore {
-    fn put(&mut self, seq: u64, row: PageResult) {
-        let Ok(seq) = usize::try_from(seq) else {
-            return;
-        };
-        let (c, i) = (seq / ROW_CHUNK, seq % ROW_CHUNK);
-        if self.chunks.len() <= c {
-            self.chunks.resize_with(c + 1, Vec::new);
-        }
-        let chunk = &mut self.chunks[c];
-        if chunk.is_empty() {
-            chunk.reserve_exact(ROW_CHUNK);
-            chunk.resize_with(ROW_CHUNK, || None);
-        }
-        if chunk[i].replace(row).is_none() {
-            self.len += 1;
+impl Collector {
+    fn new(rows_in_memory: usize) -> Self {
+        Self {
+            rows: RowSink::with_spill_after(rows_in_memory),
+            summary: Summary::default(),
+            roots: HashMap::new(),
+            uncalibrated: 0,
+            forecast: Forecaster::default(),
+            advice: Vec::new(),
         }
     }
 
-    /// The rows in sitemap order, in one vector of exactly their number; each chunk is freed as
-    /// soon as it is moved.
-    fn into_rows(self) -> Vec<PageResult> {
-        let mut out = Vec::with_capacity(self.len);
-        for chunk in self.chunks {
-            out.extend(chunk.into_iter().flatten());
+    fn put(&mut self, seq: u64, row: PageResult) {
+        self.summary.count(row.verdict);
+        if let Some(r) = &row.rest_root {
+            match self.roots.get_mut(r.as_str()) {
+                Some(n) => *n += 1,
+                None => {
+                    self.roots.insert(r.clone(), 1);
+                }
+            }
         }
-        out
+        if row.cache.approximate {
+            self.uncalibrated += 1;
+        }
+        self.forecast.add(seq, &row);
+        if let Some(f) = crate::advise::Finding::of(&row) {
+            self.advice.push((seq, f));
+        }
+        self.rows.put(seq, row);
     }
 }
 
@@ -193,7 +199,7 @@ pub async fn run(config: &AuditConfig, events: EventSink) -> Result<Report, Audi
 
     let (tx, rx) = mpsc::channel::<PageUrl>(CHANNEL_CAPACITY);
     let rx = Arc::new(tokio::sync::Mutex::new(rx));
-    let results: Arc<Mutex<RowStore>> = Arc::new(Mutex::new(RowStore::default()));
+    let results = Arc::new(Mutex::new(Collector::new(config.rows_in_memory)));
     let mut workers = Vec::new();
     for _ in 0..config.concurrency.max(1) {
         let rx = Arc::clone(&rx);
@@ -281,12 +287,11 @@ pub async fn run(config: &AuditConfig, events: EventSink) -> Result<Report, Audi
     let walk = walked?;
     let was_interrupted = is_cancelled(&config.walk.cancel);
 
-    let pages = results
+    let collected = results
         .lock()
-        .map(|mut r| std::mem::take(&mut *r))
-        .unwrap_or_default()
-        .into_rows();
-    if pages.is_empty() && !was_interrupted {
+        .map(|mut r| std::mem::replace(&mut *r, Collector::new(0)))
+        .unwrap_or_else(|_| Collector::new(0));
+    if collected.rows.is_empty() && !was_interrupted {
         let why: Vec<String> = walk
             .sitemaps
             .iter()
@@ -300,28 +305,33 @@ pub async fn run(config: &AuditConfig, events: EventSink) -> Result<Report, Audi
         }));
     }
 
-    let mut summary = Summary::default();
-    let mut roots: HashMap<&str, usize> = HashMap::new();
-    for p in &pages {
-        summary.count(p.verdict);
-        if let Some(r) = &p.rest_root {
-            *roots.entry(r.as_str()).or_default() += 1;
-        }
-    }
+    let Collector {
+        rows,
+        mut summary,
+        roots,
+        uncalibrated,
+        forecast,
+        mut advice,
+    } = collected;
+    let pages = rows.finish();
     summary.rest_probes = ctx.verifier.probes_sent();
     let rest_root = roots
         .into_iter()
-        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
-        .map(|(r, _)| r.to_owned());
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+        .map(|(r, _)| r);
     let server_time = ctx.server_time.lock().ok().and_then(|t| *t);
-    let recommendations = crate::advise::recommend(&pages, &ctx.clock);
-    let forecast = forecast(&pages);
+    advice.sort_by_key(|(seq, _)| *seq);
+    let advice: Vec<crate::advise::Finding> = advice.into_iter().map(|(_, p)| p).collect();
+    let recommendations = crate::advise::recommend_findings(&advice, &ctx.clock);
+    let forecast = forecast.finish();
     let offset = {
         let map = ctx.offsets.lock().await;
         map.values().find_map(|c| c.get().copied().flatten())
     };
     let mut warnings = walk.warnings;
-    let uncalibrated = pages.iter().filter(|p| p.cache.approximate).count();
+    if let Some(why) = pages.failure() {
+        warnings.push(why.to_owned());
+    }
     if uncalibrated > 0 {
         warnings.push(format!(
             "{uncalibrated} page(s) are dated by an approximate cache timestamp (site-local time that could not be calibrated, or minute precision); their ages may be off"
@@ -849,24 +859,54 @@ fn explain_old_copy_with_live_nonce(ctx: &Ctx, page: &mut PageResult) {
 /// by a cache, grouped by their `dies_at`, soonest first. Uncached pages are re-rendered on
 /// every view and never go stale.
 pub fn forecast(pages: &[PageResult]) -> Vec<crate::model::Forecast> {
-    let mut groups: std::collections::BTreeMap<DateTime<Utc>, Vec<&str>> =
-        std::collections::BTreeMap::new();
-    for p in pages.iter().filter(|p| {
-        matches!(p.verdict, Verdict::Fresh | Verdict::Expiring)
-            && (p.cache.hit == Some(true) || p.cache.age_s.is_some_and(|a| a > 0))
-    }) {
-        if let Some(d) = p.dies_at {
-            groups.entry(d).or_default().push(&p.url);
+    let mut f = Forecaster::default();
+    for (seq, p) in pages.iter().enumerate() {
+        f.add(seq as u64, p);
+    }
+    f.finish()
+}
+
+/// Examples a [`Forecast`](crate::model::Forecast) names.
+const FORECAST_EXAMPLES: usize = 5;
+
+/// One death time's page count and its first examples as (sitemap position, URL).
+type ForecastGroup = (u64, Vec<(u64, String)>);
+
+/// Builds the [`forecast`] as pages finish, in any order, holding per death time only a count
+/// and the first few URLs in sitemap order (so its memory does not grow with the site).
+#[derive(Debug, Default)]
+pub struct Forecaster {
+    groups: std::collections::BTreeMap<DateTime<Utc>, ForecastGroup>,
+}
+
+impl Forecaster {
+    /// Counts page `p`, found at sitemap position `seq`, if it is a cached live page.
+    pub fn add(&mut self, seq: u64, p: &PageResult) {
+        let cached = p.cache.hit == Some(true) || p.cache.age_s.is_some_and(|a| a > 0);
+        if !matches!(p.verdict, Verdict::Fresh | Verdict::Expiring) || !cached {
+            return;
+        }
+        let Some(d) = p.dies_at else { return };
+        let (count, examples) = self.groups.entry(d).or_default();
+        *count += 1;
+        let at = examples.partition_point(|(s, _)| *s < seq);
+        if at < FORECAST_EXAMPLES {
+            examples.insert(at, (seq, p.url.clone()));
+            examples.truncate(FORECAST_EXAMPLES);
         }
     }
-    groups
-        .into_iter()
-        .map(|(dies_at, urls)| crate::model::Forecast {
-            dies_at,
-            pages: urls.len() as u64,
-            examples: urls.iter().take(5).map(|u| (*u).to_owned()).collect(),
-        })
-        .collect()
+
+    /// The groups, soonest first.
+    pub fn finish(self) -> Vec<crate::model::Forecast> {
+        self.groups
+            .into_iter()
+            .map(|(dies_at, (pages, examples))| crate::model::Forecast {
+                dies_at,
+                pages,
+                examples: examples.into_iter().map(|(_, u)| u).collect(),
+            })
+            .collect()
+    }
 }
 
 /// "3 h 12 min", "45 s": ages and lifespans as an operator reads them.

@@ -268,9 +268,9 @@ impl Baseline {
             server_time: old.and_then(|o| parse_time(&o.server_time)),
             ..BaselineDiff::default()
         };
-        let mut seen: HashSet<&str> = HashSet::new();
+        let mut seen: HashSet<String> = HashSet::new();
         for p in &report.pages {
-            if !seen.insert(p.url.as_str()) {
+            if !seen.insert(p.url.clone()) {
                 continue;
             }
             let dead = p.verdict == Verdict::Dead;
@@ -298,7 +298,7 @@ impl Baseline {
                 });
             }
         }
-        diff.removed = before.keys().filter(|u| !seen.contains(*u)).count() as u64;
+        diff.removed = before.keys().filter(|u| !seen.contains(**u)).count() as u64;
         diff
     }
 
@@ -348,7 +348,7 @@ mod tests {
             finished_at: t,
             interrupted: false,
             summary: Summary::default(),
-            pages,
+            pages: pages.into(),
             recommendations: Vec::new(),
             sitemaps: Vec::new(),
             warnings: Vec::new(),

@@ -29,6 +29,7 @@ pub mod extract;
 pub mod fetch;
 pub mod model;
 pub mod report;
+pub mod rows;
 pub mod sim;
 pub mod util;
 pub mod verify;

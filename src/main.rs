@@ -19,7 +19,7 @@ use nonce_audit::audit::{self, Event, EventSink};
 use nonce_audit::baseline::Baseline;
 use nonce_audit::discover::Target;
 use nonce_audit::model::{FailOn, MultiReport, Report, SiteFailure, Threshold};
-use nonce_audit::report::{Format, RenderOptions, write_atomic};
+use nonce_audit::report::{Format, RenderOptions, write_atomic_with};
 
 fn main() -> ExitCode {
     let (args, notes) = match config::merge(
@@ -168,10 +168,15 @@ enum Audited {
 }
 
 impl Audited {
-    fn render(&self, format: Format, options: &RenderOptions) -> Vec<u8> {
+    fn write(
+        &self,
+        out: &mut dyn Write,
+        format: Format,
+        options: &RenderOptions,
+    ) -> std::io::Result<()> {
         match self {
-            Audited::One(r) => format.render(r, options),
-            Audited::Many(m) => format.render_multi(m, options),
+            Audited::One(r) => format.write(out, r, options),
+            Audited::Many(m) => format.write_multi(out, m, options),
         }
     }
 
@@ -210,7 +215,7 @@ fn emit(audited: &Audited, output: &OutputArgs, console: &Console) -> Result<Exi
     };
     for path in &output.outputs {
         let format = Format::from_path(path).unwrap_or(Format::Json);
-        write_atomic(path, &audited.render(format, &files))
+        write_atomic_with(path, |w| audited.write(w, format, &files))
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     if !output.ui.quiet || failing {
@@ -227,8 +232,9 @@ fn emit(audited: &Audited, output: &OutputArgs, console: &Console) -> Result<Exi
             color: format == Format::Table && use_color(),
             fail_on,
         };
-        let mut out = std::io::stdout().lock();
-        out.write_all(&audited.render(format, &options))
+        let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+        audited
+            .write(&mut out, format, &options)
             .and_then(|()| out.flush())
             .context("cannot write the report to standard output")?;
     }

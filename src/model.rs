@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::baseline::BaselineDiff;
 use crate::cache::CacheInfo;
@@ -17,7 +17,7 @@ use crate::extract::FoundNonce;
 pub const SCHEMA: &str = "nonce-audit/1";
 
 /// What the audit concluded about one page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// The site accepted every REST nonce on the page and they belong to the current tick.
@@ -150,12 +150,12 @@ impl<'a> Threshold<'a> {
 
     /// Whether any page of `report` counts as a finding (the exit code 1).
     pub fn any(&self, report: &Report) -> bool {
-        report.pages.iter().any(|p| self.trips(p))
+        report.pages.iter().any(|p| self.trips(&p))
     }
 }
 
 /// What the site said about one nonce found on a page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NonceState {
     /// Accepted, and the refreshed `X-WP-Nonce` equals it.
@@ -177,22 +177,27 @@ pub enum NonceState {
 }
 
 /// One nonce found on a page, with what the site said about it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NonceRow {
     /// The 10-hex nonce.
     pub value: String,
     /// Where on the page it was found (a pattern id such as `wpApiSettings`).
-    pub source: &'static str,
+    #[serde(deserialize_with = "crate::rows::de::str")]
+    pub source: crate::rows::StaticStr,
     /// The nonce action (`wp_rest`, or another plugin's action, or `unknown`).
-    pub action: &'static str,
+    #[serde(deserialize_with = "crate::rows::de::str")]
+    pub action: crate::rows::StaticStr,
     /// What the live site said about it.
     pub state: NonceState,
     /// The plugin (or core) that prints it, from the pattern table.
-    pub plugin: Option<&'static str>,
+    #[serde(deserialize_with = "crate::rows::de::opt_str")]
+    pub plugin: Option<crate::rows::StaticStr>,
     /// How bad a stale copy is: `will-break`, `low` or `unknown` (the facts' severity model).
-    pub severity: Option<&'static str>,
+    #[serde(deserialize_with = "crate::rows::de::opt_str")]
+    pub severity: Option<crate::rows::StaticStr>,
     /// Whether guests' requests verify it: `yes`, `no` or `unknown`.
-    pub checked_for_guests: Option<&'static str>,
+    #[serde(deserialize_with = "crate::rows::de::opt_str")]
+    pub checked_for_guests: Option<crate::rows::StaticStr>,
     /// Its last accepted second: proved by the probe for `wp_rest` nonces, estimated from the
     /// page's render tick (and the action's own nonce life) for the others.
     pub dies_at: Option<DateTime<Utc>>,
@@ -220,7 +225,7 @@ impl NonceRow {
 }
 
 /// The audit's finding for one page: the unit every report is made of.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PageResult {
     /// The page URL as listed in the sitemap.
     pub url: String,
@@ -383,8 +388,9 @@ pub struct Report {
     pub interrupted: bool,
     /// Counts per verdict.
     pub summary: Summary,
-    /// One row per page, in sitemap order.
-    pub pages: Vec<PageResult>,
+    /// One row per page, in sitemap order (held by the row store: partly on disk for a big
+    /// site).
+    pub pages: crate::rows::Rows,
     /// What to change.
     pub recommendations: Vec<Recommendation>,
     /// The sitemaps read.

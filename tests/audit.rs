@@ -27,7 +27,7 @@ async fn audit(site: &SimSite) -> Report {
     audit::run(&config_for(site), audit::quiet()).await.unwrap()
 }
 
-fn page<'a>(r: &'a Report, path: &str) -> &'a PageResult {
+fn page(r: &Report, path: &str) -> PageResult {
     r.pages
         .iter()
         .find(|p| {
@@ -307,22 +307,28 @@ async fn time_passing_turns_fresh_into_expiring_into_dead() {
     // 1000 is a boundary of tick 100; render at 1001 (tick 101, dies after 1020).
     site.set_now(1_001);
     let r = audit::run(&c, audit::quiet()).await.unwrap();
-    assert_eq!(r.pages[0].verdict, Verdict::Fresh);
-    assert_eq!(r.pages[0].dies_at.map(|d| d.timestamp()), Some(1_020));
+    assert_eq!(r.pages.to_vec()[0].verdict, Verdict::Fresh);
+    assert_eq!(
+        r.pages.to_vec()[0].dies_at.map(|d| d.timestamp()),
+        Some(1_020)
+    );
     site.set_now(1_011);
     let r = audit::run(&c, audit::quiet()).await.unwrap();
-    assert_eq!(r.pages[0].verdict, Verdict::Expiring);
-    assert_eq!(r.pages[0].dies_at.map(|d| d.timestamp()), Some(1_020));
+    assert_eq!(r.pages.to_vec()[0].verdict, Verdict::Expiring);
+    assert_eq!(
+        r.pages.to_vec()[0].dies_at.map(|d| d.timestamp()),
+        Some(1_020)
+    );
     site.set_now(1_020);
     let r = audit::run(&c, audit::quiet()).await.unwrap();
     assert_eq!(
-        r.pages[0].verdict,
+        r.pages.to_vec()[0].verdict,
         Verdict::Expiring,
         "last accepted second"
     );
     site.set_now(1_021);
     let r = audit::run(&c, audit::quiet()).await.unwrap();
-    assert_eq!(r.pages[0].verdict, Verdict::Dead);
+    assert_eq!(r.pages.to_vec()[0].verdict, Verdict::Dead);
 }
 
 #[tokio::test]

@@ -21,7 +21,7 @@ async fn audit(config: SimConfig) -> (Report, SimSite) {
     (r, site)
 }
 
-fn page<'a>(r: &'a Report, path: &str) -> &'a nonce_audit::model::PageResult {
+fn page(r: &Report, path: &str) -> nonce_audit::model::PageResult {
     r.pages
         .iter()
         .find(|p| p.url.ends_with(path))

@@ -106,7 +106,7 @@ fn config(base: &str) -> AuditConfig {
     c
 }
 
-fn row<'a>(r: &'a Report, path: &str) -> &'a nonce_audit::model::PageResult {
+fn row(r: &Report, path: &str) -> nonce_audit::model::PageResult {
     r.pages
         .iter()
         .find(|p| p.url.ends_with(path))
@@ -280,7 +280,7 @@ async fn hostile_sitemaps_warn_by_name_and_the_good_one_is_still_audited() {
     let r = audit::run(&c, audit::quiet()).await.unwrap();
     assert!(started.elapsed() < Duration::from_secs(30));
     assert_eq!(r.pages.len(), 1);
-    assert_eq!(r.pages[0].verdict, Verdict::NoNonce);
+    assert_eq!(r.pages.to_vec()[0].verdict, Verdict::NoNonce);
     let warning = |name: &str| -> String {
         r.sitemaps
             .iter()

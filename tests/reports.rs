@@ -36,6 +36,12 @@ struct Fixture {
 const BASE: &str = "http://127.0.0.1:PORT";
 
 async fn audit_fixed_site() -> Fixture {
+    audit_fixed_site_keeping(nonce_audit::rows::SPILL_AFTER).await
+}
+
+/// The fixed audit with at most `rows_in_memory` page rows held in memory (0: every row goes
+/// through the temporary file).
+async fn audit_fixed_site_keeping(rows_in_memory: usize) -> Fixture {
     let mut sim = nonce_audit::demo::scenario(NOW);
     sim.pages.extend([
         SimPage::new("/partner/", Shape::Template(OFF_SITE.to_owned())),
@@ -45,6 +51,7 @@ async fn audit_fixed_site() -> Fixture {
     let mut config = AuditConfig::new(Target::parse(&format!("{}/", site.base_url())).unwrap());
     config.fetch.rate_per_host = 0.0;
     config.fetch.timeout = Duration::from_secs(5);
+    config.rows_in_memory = rows_in_memory;
     let mut report = audit::run(&config, audit::quiet()).await.expect("audit");
     // The local clock's start and finish are the only times not taken from the frozen server.
     report.started_at = utc(NOW + 2);
@@ -136,8 +143,9 @@ fn with_baseline() -> Report {
     old.started_at = utc(NOW - 86_400 + 2);
     old.finished_at = utc(NOW - 86_400 + 4);
     old.server_time = Some(utc(NOW - 86_400));
-    old.pages.retain(|p| !p.url.ends_with("/partner/"));
-    for p in &mut old.pages {
+    let mut pages = old.pages.to_vec();
+    pages.retain(|p| !p.url.ends_with("/partner/"));
+    for p in &mut pages {
         if p.url.ends_with("/blog/hello-world/") {
             p.verdict = Verdict::Fresh;
         } else if p.url.ends_with("/about/") {
@@ -146,11 +154,12 @@ fn with_baseline() -> Report {
             p.cache.layer = Some("cloudflare");
         }
     }
-    old.pages.push(PageResult::error(
+    pages.push(PageResult::error(
         &format!("{}/retired/", f.base),
         Some(200),
         "x",
     ));
+    old.pages = pages.into();
     let text = String::from_utf8(Format::Json.render(&old, &RenderOptions::default())).unwrap();
     let baseline = Baseline::from_json(&text, "yesterday.json").unwrap();
     let mut report = f.report.clone();
@@ -233,11 +242,11 @@ fn golden_multi_site_in_every_format() {
 fn new_dead_fails_only_the_newly_dead_page_and_junit_agrees() {
     let r = with_baseline();
     let t = nonce_audit::model::Threshold::new(FailOn::NewDead, &r);
-    let tripping: Vec<&str> = r
+    let tripping: Vec<String> = r
         .pages
         .iter()
         .filter(|p| t.trips(p))
-        .map(|p| p.url.as_str())
+        .map(|p| p.url)
         .collect();
     assert_eq!(tripping.len(), 1);
     assert!(tripping[0].ends_with("/blog/hello-world/"));
@@ -267,9 +276,11 @@ fn multi_site_json_is_a_wrapper_of_single_reports_and_a_valid_baseline() {
     let b = Baseline::from_json(&json, "all.json").unwrap();
     let mut again = fixture().report.clone();
     again.site = again.site.replace(&fixture().base, BASE);
-    for p in &mut again.pages {
+    let mut pages = again.pages.to_vec();
+    for p in &mut pages {
         p.url = p.url.replace(&fixture().base, BASE);
     }
+    again.pages = pages.into();
     b.apply(&mut again);
     let d = again.baseline.unwrap();
     assert!(d.site.is_some(), "{:?}", again.warnings);
@@ -302,9 +313,40 @@ fn the_fixture_has_every_verdict() {
         "{:#?}",
         r.pages
             .iter()
-            .map(|p| (&p.url, p.verdict, &p.reason))
+            .map(|p| (p.url, p.verdict, p.reason))
             .collect::<Vec<_>>()
     );
+}
+
+/// A site too big for memory spills its rows to disk and streams the reports: the rows read back
+/// and written one at a time must give the same files, byte for byte, as the in-memory rows.
+#[test]
+fn rows_spilled_to_disk_and_streamed_give_the_golden_reports() {
+    let spilled = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(audit_fixed_site_keeping(0));
+    assert_eq!(spilled.report.pages.spilled(), spilled.report.pages.len());
+    assert!(spilled.report.pages.len() > 5);
+    for (format, name) in [
+        (Format::Table, "report.txt"),
+        (Format::Json, "report.json"),
+        (Format::Csv, "report.csv"),
+        (Format::Markdown, "report.md"),
+        (Format::Junit, "report.junit.xml"),
+        (Format::Html, "report.html"),
+    ] {
+        let mut out = Vec::new();
+        format
+            .write(&mut out, &spilled.report, &RenderOptions::default())
+            .unwrap();
+        assert_golden(
+            name,
+            &normalise(&String::from_utf8(out).unwrap(), &spilled.base),
+        );
+    }
 }
 
 #[test]
@@ -438,10 +480,12 @@ fn hostile_report() -> Report {
         format!("the server said {evil} & \u{0}\u{1b}[31m"),
     );
     p.verdict = Verdict::Dead;
-    r.pages.push(p);
+    let mut pages = r.pages.to_vec();
+    pages.push(p);
     let mut js = PageResult::error("javascript:alert(1)", None, evil);
     js.verdict = Verdict::Unverifiable;
-    r.pages.push(js);
+    pages.push(js);
+    r.pages = pages.into();
     r.site = format!("https://site.example/{evil}/");
     r.warnings.push(format!("sitemap entry {evil}"));
     if let Some(rec) = r.recommendations.first_mut() {

@@ -78,7 +78,7 @@ async fn a_nonce_is_never_sent_to_a_rest_root_on_another_host() {
     );
     let site = start(vec![SimPage::new("/a/", Shape::Template(template))]).await;
     let r = audit::run(&config(&site), audit::quiet()).await.unwrap();
-    let p = &r.pages[0];
+    let p = &r.pages.to_vec()[0];
     assert_eq!(p.verdict, Verdict::Unverifiable);
     assert!(p.reason.as_deref().unwrap().contains("another origin"));
     assert!(other.requests().is_empty(), "{:#?}", other.requests());
@@ -90,7 +90,12 @@ async fn a_503_with_retry_after_is_retried_and_the_page_is_judged() {
     let site = start(vec![SimPage::new("/busy/", Shape::Flaky(2))]).await;
     let started = Instant::now();
     let r = audit::run(&config(&site), audit::quiet()).await.unwrap();
-    assert_eq!(r.pages[0].verdict, Verdict::Fresh, "{:?}", r.pages[0]);
+    assert_eq!(
+        r.pages.to_vec()[0].verdict,
+        Verdict::Fresh,
+        "{:?}",
+        r.pages.to_vec()[0]
+    );
     // Retry-After: 1 was honoured twice.
     assert!(started.elapsed() >= Duration::from_secs(2));
     let tries = site
@@ -107,8 +112,8 @@ async fn retries_stop_at_max_tries_and_the_row_keeps_the_status() {
     let mut c = config(&site);
     c.fetch.max_tries = 2;
     let r = audit::run(&c, audit::quiet()).await.unwrap();
-    assert_eq!(r.pages[0].verdict, Verdict::Error);
-    assert_eq!(r.pages[0].status, Some(503));
+    assert_eq!(r.pages.to_vec()[0].verdict, Verdict::Error);
+    assert_eq!(r.pages.to_vec()[0].status, Some(503));
     let tries = site
         .requests()
         .iter()
@@ -125,7 +130,7 @@ async fn retry_after_longer_than_the_cap_is_not_waited_for() {
     let started = Instant::now();
     let r = audit::run(&c, audit::quiet()).await.unwrap();
     assert!(started.elapsed() < Duration::from_secs(1));
-    assert_eq!(r.pages[0].status, Some(503));
+    assert_eq!(r.pages.to_vec()[0].status, Some(503));
 }
 
 #[cfg(unix)]

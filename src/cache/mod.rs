@@ -29,7 +29,7 @@ pub mod table;
 mod tests;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use detect::{
     SOURCE_AGE_HEADER, SOURCE_LAST_MODIFIED, SOURCE_MARKER_GMT, SOURCE_MARKER_LOCAL,
@@ -43,10 +43,11 @@ pub use table::{
 };
 
 /// What one layer of the stack showed in the response, so reports can list every layer seen.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LayerObservation {
     /// The layer's table id.
-    pub layer: &'static str,
+    #[serde(deserialize_with = "crate::rows::de::str")]
+    pub layer: crate::rows::StaticStr,
     /// `Some(true)`: answered from its store (stale copies included); `Some(false)`: did not;
     /// `None`: present but silent about it.
     pub hit: Option<bool>,
@@ -54,30 +55,34 @@ pub struct LayerObservation {
     /// marker is ahead of `Date` (clock skew, or a site-local time east of UTC read as UTC).
     pub age_s: Option<i64>,
     /// Which signal gave `age_s` (one of the `SOURCE_*` labels).
-    pub age_source: Option<&'static str>,
+    #[serde(deserialize_with = "crate::rows::de::opt_str")]
+    pub age_source: Option<crate::rows::StaticStr>,
     /// When the HTML was generated (or stored), UTC.
     pub generated_at: Option<DateTime<Utc>>,
     /// True when `age_s` may be off by more than a second: an uncalibrated site-local time,
     /// a minute-precision or ambiguous date.
     pub approximate: bool,
     /// Header names and marker labels that revealed the layer, for the report.
-    pub evidence: Vec<&'static str>,
+    #[serde(deserialize_with = "crate::rows::de::vec_str")]
+    pub evidence: Vec<crate::rows::StaticStr>,
 }
 
 /// Everything the audit needs to know about the cache in front of one page.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CacheInfo {
     /// The outermost layer (CDN › host › proxy › server › plugin) that served a hit. When no
     /// layer says hit, the outermost layer whose status is unknown (it may have served the copy);
     /// `None` when every layer seen missed, or none was seen.
-    pub layer: Option<&'static str>,
+    #[serde(deserialize_with = "crate::rows::de::opt_str")]
+    pub layer: Option<crate::rows::StaticStr>,
     /// Whether `layer` served the page from cache; `Some(false)` when all layers seen missed.
     pub hit: Option<bool>,
     /// Age of the HTML: the largest of the body generation timestamp's age, `Age` (from a layer
     /// that did not miss) and `Date − Last-Modified`.
     pub age_s: Option<i64>,
     /// Which signal gave `age_s` (one of the `SOURCE_*` labels).
-    pub age_source: Option<&'static str>,
+    #[serde(deserialize_with = "crate::rows::de::opt_str")]
+    pub age_source: Option<crate::rows::StaticStr>,
     /// When the HTML was generated, UTC, from the same signal as `age_s`.
     pub generated_at: Option<DateTime<Utc>>,
     /// True when a site-local marker could not be calibrated (read as UTC), or when the winning

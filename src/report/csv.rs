@@ -73,29 +73,43 @@ fn changes(report: &Report) -> HashMap<&str, Change> {
 /// Renders the page rows as CSV with a header line. The `change` column is `newly_dead`,
 /// `recovered`, `layer_changed` or empty (always empty without `--baseline`).
 pub fn render(report: &Report) -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(COLUMNS);
+    let mut out = Vec::new();
+    let _ = write(&mut out, report);
+    out
+}
+
+/// [`render`] into `out`, one row at a time as they are read back from the row store.
+pub fn write(out: &mut impl std::io::Write, report: &Report) -> std::io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(COLUMNS)?;
     let changes = changes(report);
     for p in &report.pages {
-        let _ = w.write_record(row(p, &changes));
+        w.write_record(row(&p, &changes))?;
     }
-    w.into_inner().unwrap_or_default()
+    w.flush()
 }
 
 /// Renders a multi-site run as one CSV: a leading `site` column, then [`COLUMNS`]. A site that
 /// could not be audited is one row with an empty `url`, verdict `error` and the reason.
 pub fn render_multi(multi: &MultiReport) -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut out = Vec::new();
+    let _ = write_multi(&mut out, multi);
+    out
+}
+
+/// [`render_multi`] into `out`, one row at a time.
+pub fn write_multi(out: &mut impl std::io::Write, multi: &MultiReport) -> std::io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
     let header: Vec<&str> = std::iter::once(SITE_COLUMN)
         .chain(COLUMNS.iter().copied())
         .collect();
-    let _ = w.write_record(&header);
+    w.write_record(&header)?;
     for report in &multi.sites {
         let changes = changes(report);
         for p in &report.pages {
             let mut record = vec![report.site.clone()];
-            record.extend(row(p, &changes));
-            let _ = w.write_record(&record);
+            record.extend(row(&p, &changes));
+            w.write_record(&record)?;
         }
     }
     for f in &multi.failed {
@@ -103,7 +117,7 @@ pub fn render_multi(multi: &MultiReport) -> Vec<u8> {
         record[0] = f.site.clone();
         record[3] = "error".to_owned();
         record[4] = format!("the site could not be audited: {}", f.error);
-        let _ = w.write_record(&record);
+        w.write_record(&record)?;
     }
-    w.into_inner().unwrap_or_default()
+    w.flush()
 }

@@ -498,11 +498,22 @@ fn chart(out: &mut String, report: &Report) {
         out,
         "<h2>Age of each cached copy against its nonce's death</h2>"
     );
-    let mut rows: Vec<&PageResult> = report.pages.iter().collect();
-    // Oldest copies first: they are the ones at or past the line. Undated pages go last.
-    rows.sort_by_key(|p| std::cmp::Reverse(p.cache.age_s.map_or(i64::MIN, |a| a)));
-    let total = rows.len();
-    rows.truncate(CHART_MAX_ROWS);
+    // Oldest copies first: they are the ones at or past the line. Undated pages go last. Only
+    // the oldest CHART_MAX_ROWS are kept while the rows stream by (the sorts are stable, so ties
+    // stay in sitemap order).
+    let oldest_first = |rows: &mut Vec<PageResult>| {
+        rows.sort_by_key(|p| std::cmp::Reverse(p.cache.age_s.map_or(i64::MIN, |a| a)));
+        rows.truncate(CHART_MAX_ROWS);
+    };
+    let mut rows: Vec<PageResult> = Vec::new();
+    for p in &report.pages {
+        rows.push(p);
+        if rows.len() >= 2 * CHART_MAX_ROWS {
+            oldest_first(&mut rows);
+        }
+    }
+    oldest_first(&mut rows);
+    let total = report.pages.len();
     if rows.is_empty() {
         let _ = writeln!(out, "<p>No page to chart.</p></section>");
         return;
@@ -731,7 +742,7 @@ fn advice(out: &mut String, r: &Recommendation, site: &str) {
 }
 
 fn layers(out: &mut String, report: &Report) {
-    let mut groups: BTreeMap<Option<&str>, (Vec<&PageResult>, Vec<&Recommendation>)> =
+    let mut groups: BTreeMap<Option<&str>, (Vec<PageResult>, Vec<&Recommendation>)> =
         BTreeMap::new();
     for p in &report.pages {
         // On a miss the page still went through the layer that missed.
@@ -862,12 +873,12 @@ fn page_table(out: &mut String, report: &Report) {
             "<td class=\"num\" data-sort=\"{status}\">{}</td>",
             if status.is_empty() { "–" } else { &status }
         );
-        let _ = write!(out, "<td>{}</td>", escape(&cache_text(p)));
+        let _ = write!(out, "<td>{}</td>", escape(&cache_text(&p)));
         let age_sort = p.cache.age_s.map(|a| a.to_string()).unwrap_or_default();
         let _ = write!(
             out,
             "<td class=\"num\" data-sort=\"{age_sort}\">{}</td>",
-            age_text(p).unwrap_or_else(|| "unknown".to_owned())
+            age_text(&p).unwrap_or_else(|| "unknown".to_owned())
         );
         let (dies_sort, detail) = match (v, p.dies_at) {
             (Verdict::Fresh | Verdict::Expiring, Some(d)) => (
@@ -954,14 +965,14 @@ pub fn render(report: &Report) -> String {
 
 /// One site's findings (dead, expiring, unverifiable and error pages) as a plain table.
 fn findings(out: &mut String, report: &Report) {
-    let listed: Vec<&PageResult> = [
+    let listed: Vec<PageResult> = [
         Verdict::Dead,
         Verdict::Expiring,
         Verdict::Unverifiable,
         Verdict::Error,
     ]
     .iter()
-    .flat_map(|v| report.pages.iter().filter(move |p| p.verdict == *v))
+    .flat_map(|v| report.pages.with_verdict(*v))
     .collect();
     if listed.is_empty() {
         let _ = writeln!(
@@ -985,8 +996,8 @@ fn findings(out: &mut String, report: &Report) {
             "<tr class=\"v-{v}\"><td class=\"url\">{}</td><td><span class=\"badge v-{v}\">{}</span></td><td>{}</td><td class=\"num\">{}</td><td class=\"detail\">{}</td></tr>",
             link(&p.url, &display_url(&p.url, &report.site)),
             verdict_label(v),
-            escape(&cache_text(p)),
-            age_text(p).unwrap_or_else(|| "unknown".to_owned()),
+            escape(&cache_text(&p)),
+            age_text(&p).unwrap_or_else(|| "unknown".to_owned()),
             escape(&detail)
         );
     }

@@ -19,6 +19,13 @@ pub fn render(report: &Report) -> String {
     pretty(report, report.schema)
 }
 
+/// [`render`] straight into `out`: the page rows are serialised one at a time as they are read
+/// back from the row store, so the report is never held whole.
+pub fn write<T: Serialize>(out: &mut impl std::io::Write, value: &T) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value).map_err(std::io::Error::other)?;
+    out.write_all(b"\n")
+}
+
 /// A multi-site run: `{"schema": "nonce-audit-multi/1", "summary": …, "sites": [<report>…],
 /// "failed": […]}`, each element of `sites` a complete `nonce-audit/1` report.
 pub fn render_multi(multi: &MultiReport) -> String {

@@ -220,7 +220,7 @@ fn testsuite(out: &mut String, report: &Report, fail_on: FailOn) -> Counts {
     let outcomes: Vec<CaseOutcome> = report
         .pages
         .iter()
-        .map(|p| outcome(p, fail_on, threshold.newly_dead(p)))
+        .map(|p| outcome(&p, fail_on, threshold.newly_dead(&p)))
         .collect();
     let failures = outcomes
         .iter()
@@ -290,7 +290,7 @@ fn testsuite(out: &mut String, report: &Report, fail_on: FailOn) -> Counts {
             "    <testcase classname=\"{host}\" name=\"{}\" time=\"0\"",
             escape(&p.url)
         );
-        let change = change_note(p, changes.get(p.url.as_str()).copied(), diff);
+        let change = change_note(&p, changes.get(p.url.as_str()).copied(), diff);
         let mut notes: Vec<String> = Vec::new();
         if let CaseOutcome::PassWithNote(note) = o {
             notes.push(note.clone());
@@ -310,9 +310,9 @@ fn testsuite(out: &mut String, report: &Report, fail_on: FailOn) -> Counts {
             let _ = writeln!(
                 out,
                 "      <{tag} message=\"{}\" type=\"{}\">{}</{tag}>",
-                escape(&message(p)),
+                escape(&message(&p)),
                 p.verdict,
-                escape(&details(p))
+                escape(&details(&p))
             );
         }
         if !notes.is_empty() {

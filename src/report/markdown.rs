@@ -149,9 +149,9 @@ pub fn render(report: &Report) -> String {
         baseline(&mut out, diff, &report.site);
     }
 
-    let listed: Vec<&PageResult> = LISTED
+    let listed: Vec<PageResult> = LISTED
         .iter()
-        .flat_map(|v| report.pages.iter().filter(move |p| p.verdict == *v))
+        .flat_map(|v| report.pages.with_verdict(*v))
         .collect();
     let _ = writeln!(out);
     let _ = writeln!(out, "### Pages to look at ({})", listed.len());
@@ -170,9 +170,9 @@ pub fn render(report: &Report) -> String {
                 "| {} | `{}` | {} | {} | {} |",
                 link(&p.url, &report.site),
                 p.verdict.as_str(),
-                cache_text(p),
-                age_text(p),
-                outcome(p, report)
+                cache_text(&p),
+                age_text(&p),
+                outcome(&p, report)
             );
         }
     }

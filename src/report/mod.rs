@@ -113,6 +113,51 @@ impl Format {
         }
     }
 
+    /// Writes `report` in this format into `out`. The table, JSON and CSV are written as they
+    /// are made, one page row at a time, so their size never sits in memory; the Markdown, JUnit
+    /// and HTML reports are made whole first (the HTML sorts its rows, and all three are meant
+    /// for one screen or one CI page).
+    pub fn write(
+        self,
+        out: &mut dyn Write,
+        report: &Report,
+        options: &RenderOptions,
+    ) -> std::io::Result<()> {
+        match self {
+            Format::Table => {
+                let mut w = FmtIo::new(out);
+                table::write(&mut w, report, options.color);
+                w.finish()
+            }
+            Format::Json => json::write(&mut { out }, report),
+            Format::Csv => csv::write(&mut { out }, report),
+            Format::Markdown | Format::Junit | Format::Html => {
+                out.write_all(&self.render(report, options))
+            }
+        }
+    }
+
+    /// [`Format::write`] for a multi-site run.
+    pub fn write_multi(
+        self,
+        out: &mut dyn Write,
+        multi: &MultiReport,
+        options: &RenderOptions,
+    ) -> std::io::Result<()> {
+        match self {
+            Format::Table => {
+                let mut w = FmtIo::new(out);
+                table::write_multi(&mut w, multi, options.color);
+                w.finish()
+            }
+            Format::Json => json::write(&mut { out }, multi),
+            Format::Csv => csv::write_multi(&mut { out }, multi),
+            Format::Markdown | Format::Junit | Format::Html => {
+                out.write_all(&self.render_multi(multi, options))
+            }
+        }
+    }
+
     /// Renders `report` in this format.
     pub fn render(self, report: &Report, options: &RenderOptions) -> Vec<u8> {
         match self {
@@ -139,8 +184,53 @@ impl Format {
     }
 }
 
+/// Lets the text renderers, written against [`std::fmt::Write`], stream into a file or a pipe.
+/// The first I/O error stops the writing and is kept for [`FmtIo::finish`].
+struct FmtIo<'a> {
+    out: std::io::BufWriter<&'a mut dyn Write>,
+    error: Option<std::io::Error>,
+}
+
+impl<'a> FmtIo<'a> {
+    fn new(out: &'a mut dyn Write) -> Self {
+        Self {
+            out: std::io::BufWriter::with_capacity(64 * 1024, out),
+            error: None,
+        }
+    }
+
+    fn finish(mut self) -> std::io::Result<()> {
+        match self.error.take() {
+            Some(e) => Err(e),
+            None => self.out.flush(),
+        }
+    }
+}
+
+impl std::fmt::Write for FmtIo<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        if self.error.is_some() {
+            return Err(std::fmt::Error);
+        }
+        self.out.write_all(s.as_bytes()).map_err(|e| {
+            self.error = Some(e);
+            std::fmt::Error
+        })
+    }
+}
+
 /// Writes `bytes` to `path` atomically: a temporary file beside it, then a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_atomic_with(path, |w| w.write_all(bytes))
+}
+
+/// Writes `path` atomically with `fill`, which writes the contents into a buffered temporary
+/// file beside it; the rename happens only if `fill` and the final sync succeed, so a reader
+/// never sees half a report and a failed run leaves the previous report in place.
+pub fn write_atomic_with(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -151,8 +241,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .unwrap_or_else(|| "report".to_owned());
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
+        let mut w = std::io::BufWriter::with_capacity(64 * 1024, std::fs::File::create(&tmp)?);
+        fill(&mut w)?;
+        let f = w.into_inner().map_err(|e| e.into_error())?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)
     })();

@@ -97,6 +97,13 @@ fn detail(p: &PageResult, now: Option<DateTime<Utc>>) -> String {
 /// Renders the report as text; `color` adds ANSI colours (the caller honours `NO_COLOR`).
 pub fn render(report: &Report, color: bool) -> String {
     let mut out = String::new();
+    write(&mut out, report, color);
+    out
+}
+
+/// Writes the report as text into `out` as it goes, one verdict group at a time, so a report
+/// of 200,000 pages is never held whole (the rows are read back from the row store).
+pub fn write(out: &mut impl Write, report: &Report, color: bool) {
     let now = report.server_time;
     let _ = writeln!(
         out,
@@ -112,8 +119,8 @@ pub fn render(report: &Report, color: bool) -> String {
         let _ = writeln!(out, "REST root {root}");
     }
     for v in Verdict::ALL {
-        let rows: Vec<&PageResult> = report.pages.iter().filter(|p| p.verdict == v).collect();
-        if rows.is_empty() {
+        let mut rows = report.pages.with_verdict(v).peekable();
+        if rows.peek().is_none() {
             continue;
         }
         let _ = writeln!(out);
@@ -121,15 +128,15 @@ pub fn render(report: &Report, color: bool) -> String {
             out,
             "{} ({})",
             paint(heading(v), verdict_color(v), color),
-            rows.len()
+            report.pages.count(v)
         );
         for p in rows {
             let _ = writeln!(
                 out,
                 "  {:<width$}  {:<32}  {}",
                 display_url(&p.url, &report.site),
-                shorten(&cache_cell(p), 32),
-                detail(p, now),
+                shorten(&cache_cell(&p), 32),
+                detail(&p, now),
                 width = URL_WIDTH
             );
             for note in &p.notes {
@@ -138,7 +145,7 @@ pub fn render(report: &Report, color: bool) -> String {
         }
     }
     if let Some(diff) = &report.baseline {
-        baseline(&mut out, diff, &report.site, color);
+        baseline(out, diff, &report.site, color);
     }
     let s = &report.summary;
     let _ = writeln!(out);
@@ -198,7 +205,6 @@ pub fn render(report: &Report, color: bool) -> String {
             let _ = writeln!(out, "     why: {}", r.why);
         }
     }
-    out
 }
 
 /// "audit finished …, server time …" for a baseline, or nothing when the old report had neither.
@@ -228,7 +234,7 @@ pub(crate) fn baseline_counts(diff: &BaselineDiff) -> String {
     )
 }
 
-fn baseline(out: &mut String, diff: &BaselineDiff, site: &str, color: bool) {
+fn baseline(out: &mut impl Write, diff: &BaselineDiff, site: &str, color: bool) {
     let _ = writeln!(out);
     let when = baseline_when(diff);
     let _ = writeln!(
@@ -307,6 +313,12 @@ fn baseline(out: &mut String, diff: &BaselineDiff, site: &str, color: bool) {
 /// be audited, then one combined summary line.
 pub fn render_multi(multi: &MultiReport, color: bool) -> String {
     let mut out = String::new();
+    write_multi(&mut out, multi, color);
+    out
+}
+
+/// [`render_multi`] into any writer, one site at a time.
+pub fn write_multi(out: &mut impl Write, multi: &MultiReport, color: bool) {
     let total = multi.sites.len() + multi.failed.len();
     let mut n = 0;
     for report in &multi.sites {
@@ -320,7 +332,7 @@ pub fn render_multi(multi: &MultiReport, color: bool) -> String {
                 color
             )
         );
-        out.push_str(&render(report, color));
+        write(out, report, color);
         let _ = writeln!(out);
     }
     for f in &multi.failed {
@@ -378,7 +390,6 @@ pub fn render_multi(multi: &MultiReport, color: bool) -> String {
             ""
         }
     );
-    out
 }
 
 #[cfg(test)]
