@@ -242,7 +242,7 @@ fn cache_text(p: &PageResult) -> String {
 
 /// The start of every HTML document this module writes: doctype, charset, the Content-Security-
 /// Policy that keeps hostile report content inert, no referrer, and the viewport.
-fn document_start(out: &mut String, csp: &str) {
+fn document_start(out: &mut impl Write, csp: &str) {
     let _ = writeln!(out, "<!DOCTYPE html>");
     let _ = writeln!(out, "<html lang=\"en\">");
     let _ = writeln!(out, "<head>");
@@ -266,7 +266,7 @@ fn headline(report: &Report) -> String {
     )
 }
 
-fn header(out: &mut String, report: &Report) {
+fn header(out: &mut impl Write, report: &Report) {
     let _ = writeln!(out, "<header>");
     let _ = writeln!(out, "<h1>nonce-audit report</h1>");
     let _ = writeln!(
@@ -311,7 +311,7 @@ fn header(out: &mut String, report: &Report) {
 
 /// The "Since the baseline" section. `ids` gives the counts stable ids (`count-newly_dead`, ...)
 /// as the summary cards have; a multi-site page, which repeats the section, leaves them out.
-fn baseline(out: &mut String, diff: &BaselineDiff, site: &str, ids: bool) {
+fn baseline(out: &mut impl Write, diff: &BaselineDiff, site: &str, ids: bool) {
     let _ = writeln!(
         out,
         "<section class=\"baseline\"{} aria-label=\"Since the baseline\">",
@@ -418,7 +418,7 @@ fn baseline(out: &mut String, diff: &BaselineDiff, site: &str, ids: bool) {
     let _ = writeln!(out, "</section>");
 }
 
-fn cards(out: &mut String, report: &Report) {
+fn cards(out: &mut impl Write, report: &Report) {
     let s = &report.summary;
     let _ = writeln!(out, "<section id=\"summary\" aria-label=\"Summary\">");
     let _ = writeln!(
@@ -492,7 +492,7 @@ fn short_label(s: &str, max: usize) -> String {
     format!("{head}…{tail}")
 }
 
-fn chart(out: &mut String, report: &Report) {
+fn chart(out: &mut impl Write, report: &Report) {
     let _ = writeln!(out, "<section id=\"chart\">");
     let _ = writeln!(
         out,
@@ -717,7 +717,7 @@ fn chart(out: &mut String, report: &Report) {
     let _ = writeln!(out, "</section>");
 }
 
-fn advice(out: &mut String, r: &Recommendation, site: &str) {
+fn advice(out: &mut impl Write, r: &Recommendation, site: &str) {
     let _ = writeln!(out, "<div class=\"advice\">");
     let _ = writeln!(
         out,
@@ -741,25 +741,47 @@ fn advice(out: &mut String, r: &Recommendation, site: &str) {
     let _ = writeln!(out, "</div>");
 }
 
-fn layers(out: &mut String, report: &Report) {
-    let mut groups: BTreeMap<Option<&str>, (Vec<PageResult>, Vec<&Recommendation>)> =
-        BTreeMap::new();
+/// What the "By cache layer" cards show of the pages served through one layer: counted as the
+/// rows stream by, so the section costs the same for 100 pages as for 200,000.
+#[derive(Default)]
+struct LayerStats {
+    pages: usize,
+    by_verdict: [usize; Verdict::ALL.len()],
+    min_age: Option<i64>,
+    max_age: Option<i64>,
+}
+
+impl LayerStats {
+    fn add(&mut self, p: &PageResult) {
+        self.pages += 1;
+        self.by_verdict[verdict_rank(p.verdict)] += 1;
+        if let Some(a) = p.cache.age_s {
+            self.min_age = Some(self.min_age.map_or(a, |m| m.min(a)));
+            self.max_age = Some(self.max_age.map_or(a, |m| m.max(a)));
+        }
+    }
+
+    fn count(&self, v: Verdict) -> usize {
+        self.by_verdict[verdict_rank(v)]
+    }
+}
+
+fn layers(out: &mut impl Write, report: &Report) {
+    let mut groups: BTreeMap<Option<&str>, (LayerStats, Vec<&Recommendation>)> = BTreeMap::new();
     for p in &report.pages {
         // On a miss the page still went through the layer that missed.
         let layer = p
             .cache
             .layer
             .or_else(|| p.cache.layers.first().map(|l| l.layer));
-        groups.entry(layer).or_default().0.push(p);
+        groups.entry(layer).or_default().0.add(&p);
     }
     for r in &report.recommendations {
         groups.entry(r.layer).or_default().1.push(r);
     }
     let mut groups: Vec<_> = groups.into_iter().collect();
     // Layers with dead pages first, then by name; the BTreeMap order breaks ties.
-    groups.sort_by_key(|(_, (pages, _))| {
-        std::cmp::Reverse(pages.iter().filter(|p| p.verdict == Verdict::Dead).count())
-    });
+    groups.sort_by_key(|(_, (pages, _))| std::cmp::Reverse(pages.count(Verdict::Dead)));
     let _ = writeln!(out, "<section id=\"layers\">");
     let _ = writeln!(out, "<h2>By cache layer, with what to change</h2>");
     let _ = writeln!(out, "<div class=\"layers\">");
@@ -772,9 +794,9 @@ fn layers(out: &mut String, report: &Report) {
         );
         let _ = writeln!(out, "<h3>{}</h3>", escape(name));
         let _ = write!(out, "<p class=\"pills\">");
-        let _ = write!(out, "<span class=\"pill\">{} page(s)</span>", pages.len());
+        let _ = write!(out, "<span class=\"pill\">{} page(s)</span>", pages.pages);
         for v in Verdict::ALL {
-            let n = pages.iter().filter(|p| p.verdict == v).count();
+            let n = pages.count(v);
             if n > 0 {
                 let _ = write!(
                     out,
@@ -784,13 +806,12 @@ fn layers(out: &mut String, report: &Report) {
             }
         }
         let _ = writeln!(out, "</p>");
-        let ages: Vec<i64> = pages.iter().filter_map(|p| p.cache.age_s).collect();
-        if let (Some(min), Some(max)) = (ages.iter().min(), ages.iter().max()) {
+        if let (Some(min), Some(max)) = (pages.min_age, pages.max_age) {
             let _ = writeln!(
                 out,
                 "<p>Copies from {} to {} old.</p>",
-                human_duration(*min),
-                human_duration(*max)
+                human_duration(min),
+                human_duration(max)
             );
         }
         if recs.is_empty() {
@@ -808,7 +829,7 @@ fn layers(out: &mut String, report: &Report) {
     let _ = writeln!(out, "</section>");
 }
 
-fn page_table(out: &mut String, report: &Report) {
+fn page_table(out: &mut impl Write, report: &Report) {
     let _ = writeln!(out, "<section id=\"pages\">");
     let _ = writeln!(out, "<h2>Pages</h2>");
     let _ = writeln!(out, "<div class=\"controls\">");
@@ -913,7 +934,14 @@ fn page_table(out: &mut String, report: &Report) {
 
 /// Renders the report as one self-contained HTML document.
 pub fn render(report: &Report) -> String {
-    let mut out = String::with_capacity(32 * 1024 + report.pages.len() * 600);
+    let mut out = String::with_capacity(32 * 1024 + report.pages.len().min(10_000) * 600);
+    write(&mut out, report);
+    out
+}
+
+/// [`render`] into any writer as it goes: the page table is written one row at a time as the
+/// rows are read back from the row store, and the chart keeps only the rows it draws.
+pub fn write(out: &mut impl Write, report: &Report) {
     let csp = format!(
         "default-src 'none'; style-src {}; script-src {}; base-uri 'none'; form-action 'none'",
         csp_hash(STYLE),
@@ -924,7 +952,7 @@ pub fn render(report: &Report) -> String {
         "nonce-audit: {} dead of {} pages · {}",
         s.dead, s.pages, report.site
     );
-    document_start(&mut out, &csp);
+    document_start(out, &csp);
     let _ = writeln!(
         out,
         "<meta name=\"generator\" content=\"nonce-audit {}\">",
@@ -934,14 +962,14 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(out, "<style>{STYLE}</style>");
     let _ = writeln!(out, "</head>");
     let _ = writeln!(out, "<body>");
-    header(&mut out, report);
-    cards(&mut out, report);
+    header(out, report);
+    cards(out, report);
     if let Some(diff) = &report.baseline {
-        baseline(&mut out, diff, &report.site, true);
+        baseline(out, diff, &report.site, true);
     }
-    chart(&mut out, report);
-    layers(&mut out, report);
-    page_table(&mut out, report);
+    chart(out, report);
+    layers(out, report);
+    page_table(out, report);
     let warnings = report.all_warnings();
     if !warnings.is_empty() {
         let _ = writeln!(out, "<section id=\"warnings\"><h2>Warnings</h2><ul>");
@@ -960,11 +988,10 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(out, "<script>{SCRIPT}</script>");
     let _ = writeln!(out, "</body>");
     let _ = writeln!(out, "</html>");
-    out
 }
 
 /// One site's findings (dead, expiring, unverifiable and error pages) as a plain table.
-fn findings(out: &mut String, report: &Report) {
+fn findings(out: &mut impl Write, report: &Report) {
     let listed: Vec<PageResult> = [
         Verdict::Dead,
         Verdict::Expiring,

@@ -113,10 +113,10 @@ impl Format {
         }
     }
 
-    /// Writes `report` in this format into `out`. The table, JSON and CSV are written as they
-    /// are made, one page row at a time, so their size never sits in memory; the Markdown, JUnit
-    /// and HTML reports are made whole first (the HTML sorts its rows, and all three are meant
-    /// for one screen or one CI page).
+    /// Writes `report` in this format into `out`. The table, JSON, CSV and HTML are written as
+    /// they are made, one page row at a time, so their size never sits in memory; the Markdown
+    /// report (the findings only) and the JUnit XML (one short test case per page) are made
+    /// whole first.
     pub fn write(
         self,
         out: &mut dyn Write,
@@ -131,9 +131,12 @@ impl Format {
             }
             Format::Json => json::write(&mut { out }, report),
             Format::Csv => csv::write(&mut { out }, report),
-            Format::Markdown | Format::Junit | Format::Html => {
-                out.write_all(&self.render(report, options))
+            Format::Html => {
+                let mut w = FmtIo::new(out);
+                html::write(&mut w, report);
+                w.finish()
             }
+            Format::Markdown | Format::Junit => out.write_all(&self.render(report, options)),
         }
     }
 
