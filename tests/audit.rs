@@ -365,3 +365,60 @@ async fn unreachable_site_is_an_error_not_a_report() {
     let err = audit::run(&c, audit::quiet()).await.unwrap_err();
     assert!(err.to_string().contains("unreachable"), "{err}");
 }
+
+/// A site with more pages than the rows kept in memory: the rows go through the temporary file
+/// while 16 workers finish them in any order, and come back complete, in sitemap order, with
+/// the summary, the advice and the forecast computed on the way agreeing with them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_site_bigger_than_the_rows_kept_in_memory_spills_them_and_keeps_sitemap_order() {
+    let n = nonce_audit::rows::SPILL_AFTER + 276;
+    let pages = (0..n)
+        .map(|i| {
+            let page = SimPage::new(format!("/p{i}/"), Shape::WpApiSettings);
+            match i % 4 {
+                0 => SimPage::new(format!("/p{i}/"), Shape::NoNonce),
+                1 => page.cached_at(NOW - 2 * DAY as i64),
+                _ => page.cached_at(NOW - 600),
+            }
+        })
+        .collect();
+    let mut cfg = sim(pages);
+    cfg.per_sitemap = 500;
+    let site = SimSite::start(cfg).await.unwrap();
+    let mut c = config_for(&site);
+    c.concurrency = 16;
+    let r = audit::run(&c, audit::quiet()).await.unwrap();
+    assert_eq!(r.pages.len(), n);
+    assert!(r.pages.spilled() >= n - 16, "{} spilled", r.pages.spilled());
+    let rows = r.pages.to_vec();
+    let urls: Vec<_> = rows.iter().map(|p| p.url.clone()).collect();
+    let expected: Vec<_> = (0..n)
+        .map(|i| format!("{}/p{i}/", site.base_url()))
+        .collect();
+    assert_eq!(urls, expected);
+    for (i, p) in rows.iter().enumerate() {
+        let want = match i % 4 {
+            0 => Verdict::NoNonce,
+            1 => Verdict::Dead,
+            _ => Verdict::Fresh,
+        };
+        assert_eq!(p.verdict, want, "{}", p.url);
+    }
+    let dead = rows.iter().filter(|p| p.verdict == Verdict::Dead).count();
+    assert_eq!(r.summary.dead as usize, dead);
+    assert_eq!(r.summary.pages as usize, n);
+    assert_eq!(r.pages.count(Verdict::Dead), dead);
+    assert_eq!(r.pages.with_verdict(Verdict::Dead).count(), dead);
+    // The TTL advice names every dead page, in sitemap order, from the slim findings.
+    let ttl = r
+        .recommendations
+        .iter()
+        .find(|rec| rec.kind == "ttl")
+        .expect("a TTL recommendation");
+    let dead_urls: Vec<_> = rows
+        .iter()
+        .filter(|p| p.verdict == Verdict::Dead)
+        .map(|p| p.url.clone())
+        .collect();
+    assert_eq!(ttl.urls, dead_urls);
+}
