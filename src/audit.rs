@@ -855,25 +855,16 @@ fn explain_old_copy_with_live_nonce(ctx: &Ctx, page: &mut PageResult) {
     ));
 }
 
-/// When the cached pages alive now start serving dead nonces: fresh and expiring pages served
-/// by a cache, grouped by their `dies_at`, soonest first. Uncached pages are re-rendered on
-/// every view and never go stale.
-pub fn forecast(pages: &[PageResult]) -> Vec<crate::model::Forecast> {
-    let mut f = Forecaster::default();
-    for (seq, p) in pages.iter().enumerate() {
-        f.add(seq as u64, p);
-    }
-    f.finish()
-}
-
 /// Examples a [`Forecast`](crate::model::Forecast) names.
 const FORECAST_EXAMPLES: usize = 5;
 
 /// One death time's page count and its first examples as (sitemap position, URL).
 type ForecastGroup = (u64, Vec<(u64, String)>);
 
-/// Builds the [`forecast`] as pages finish, in any order, holding per death time only a count
-/// and the first few URLs in sitemap order (so its memory does not grow with the site).
+/// When the cached pages alive now start serving dead nonces: fresh and expiring pages served
+/// by a cache, grouped by their `dies_at`, soonest first (uncached pages are re-rendered on every
+/// view and never go stale). Built as pages finish, in any order, holding per death time only a
+/// count and the first few URLs in sitemap order, so its memory does not grow with the site.
 #[derive(Debug, Default)]
 pub struct Forecaster {
     groups: std::collections::BTreeMap<DateTime<Utc>, ForecastGroup>,

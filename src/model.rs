@@ -45,6 +45,11 @@ impl Verdict {
         Verdict::NoNonce,
     ];
 
+    /// The verdict's place in [`Verdict::ALL`] (0 = worst), for sorting and compact storage.
+    pub fn rank(self) -> usize {
+        Verdict::ALL.iter().position(|x| *x == self).unwrap_or(0)
+    }
+
     /// The stable lower-case name used in every report.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -37,11 +37,7 @@ struct Slot {
 }
 
 fn verdict_code(v: Verdict) -> u8 {
-    Verdict::ALL
-        .iter()
-        .position(|x| *x == v)
-        .and_then(|i| u8::try_from(i).ok())
-        .unwrap_or(0)
+    u8::try_from(v.rank()).unwrap_or(0)
 }
 
 /// The spill file while rows are being written.

@@ -211,11 +211,6 @@ fn verdict_label(v: Verdict) -> &'static str {
     }
 }
 
-/// Severity rank for sorting the verdict column: worst first, as everywhere else.
-fn verdict_rank(v: Verdict) -> usize {
-    Verdict::ALL.iter().position(|x| *x == v).unwrap_or(0)
-}
-
 fn utc_text(t: chrono::DateTime<chrono::Utc>) -> String {
     t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
@@ -754,7 +749,7 @@ struct LayerStats {
 impl LayerStats {
     fn add(&mut self, p: &PageResult) {
         self.pages += 1;
-        self.by_verdict[verdict_rank(p.verdict)] += 1;
+        self.by_verdict[p.verdict.rank()] += 1;
         if let Some(a) = p.cache.age_s {
             self.min_age = Some(self.min_age.map_or(a, |m| m.min(a)));
             self.max_age = Some(self.max_age.map_or(a, |m| m.max(a)));
@@ -762,7 +757,7 @@ impl LayerStats {
     }
 
     fn count(&self, v: Verdict) -> usize {
-        self.by_verdict[verdict_rank(v)]
+        self.by_verdict[v.rank()]
     }
 }
 
@@ -885,7 +880,7 @@ fn page_table(out: &mut impl Write, report: &Report) {
         let _ = write!(
             out,
             "<td data-sort=\"{}\"><span class=\"badge v-{v}\">{}</span></td>",
-            verdict_rank(v),
+            v.rank(),
             verdict_label(v)
         );
         let status = p.status.map(|s| s.to_string()).unwrap_or_default();
