@@ -39,7 +39,7 @@ pub use headers::{AGE_CAP_S, MAX_VALUE_BYTES, MAX_VALUES_PER_NAME};
 pub use markers::{HEAD_CLOSE_SEARCH_BYTES, SCAN_BYTES};
 pub use table::{
     AgeSource, BodyMarker, HeaderRule, LAYERS, LayerKind, LayerSpec, NO_KEY, Reading, Region,
-    Setting, Stamp, UNKNOWN, spec,
+    Setting, Stamp, TtlUnit, UNKNOWN, spec,
 };
 
 /// What one layer of the stack showed in the response, so reports can list every layer seen.

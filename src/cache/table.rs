@@ -177,6 +177,41 @@ pub enum AgeSource {
     },
 }
 
+/// The step a layer's lifespan setting takes (Cache Enabler counts whole hours, WP Fastest Cache's
+/// timeout rules are cron schedules of at least a minute).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TtlUnit {
+    /// Any number of seconds.
+    Seconds,
+    /// Whole minutes.
+    Minutes,
+    /// Whole hours.
+    Hours,
+}
+
+impl TtlUnit {
+    /// Seconds in one step.
+    #[must_use]
+    pub const fn seconds(self) -> i64 {
+        match self {
+            Self::Seconds => 1,
+            Self::Minutes => 60,
+            Self::Hours => 3600,
+        }
+    }
+
+    /// The unit's name for a sentence ("whole hours").
+    #[must_use]
+    pub const fn words(self) -> &'static str {
+        match self {
+            Self::Seconds => "seconds",
+            Self::Minutes => "whole minutes",
+            Self::Hours => "whole hours",
+        }
+    }
+}
+
 /// Everything nonce-audit knows about one cache layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct LayerSpec {
@@ -198,6 +233,9 @@ pub struct LayerSpec {
     /// True when the lifetime is whatever the server config / VCL / origin headers say, so
     /// `default_ttl_s: None` means "no default", not "forever".
     pub ttl_from_config: bool,
+    /// The step the lifespan setting takes: advice is rounded down to it, so it is a value the
+    /// operator can type in.
+    pub ttl_unit: TtlUnit,
     /// The default lifetime in words, with the facts' caveats.
     pub ttl_note: &'static str,
     /// Setting that shortens the lifetime.
@@ -360,6 +398,7 @@ pub static LAYERS: &[LayerSpec] = &[
         ],
         default_ttl_s: Some(36_000),
         ttl_from_config: false,
+        ttl_unit: TtlUnit::Minutes,
         ttl_note: "10 hours (purge_cron_interval 10 × purge_cron_unit HOUR_IN_SECONDS); 0 = unlimited; nothing checks age at serve time",
         ttl_setting: setting(
             "WP Rocket › Settings › Advanced Rules › Cache Lifespan (on the Cache tab before WP Rocket 3.16)",
@@ -425,6 +464,7 @@ pub static LAYERS: &[LayerSpec] = &[
         age_source: &[AgeSource::Marker, AgeSource::AgeHeader { verified: false }],
         default_ttl_s: Some(604_800),
         ttl_from_config: false,
+        ttl_unit: TtlUnit::Seconds,
         ttl_note: "604800 s (7 days) for public pages and the front page; REST responses are cached too (cache-rest = 1, 604800 s); private 1800 s",
         ttl_setting: setting(
             "LiteSpeed Cache › Cache › TTL › Default Public Cache TTL and Default Front Page TTL (per URI: Cache › Force Public Cache URIs, written `URI TTL`)",
@@ -484,9 +524,10 @@ pub static LAYERS: &[LayerSpec] = &[
             AgeSource::Marker,
             AgeSource::LastModified { hits_only: false },
         ],
-        default_ttl_s: Some(3600),
+        default_ttl_s: Some(1800),
         ttl_from_config: false,
-        ttl_note: "3600 s ($cache_max_time); in Preload mode supercache files are never deleted (refreshed every $wp_cache_preload_interval minutes)",
+        ttl_unit: TtlUnit::Seconds,
+        ttl_note: "1800 s ($cache_max_time, written when caching is enabled; 3600 s in the sample config); in PHP delivery a copy older than that is refused when served (filemtime + cache_max_time < time()); in Expert (mod_rewrite) delivery the web server serves the file until garbage collection deletes it, so keep the garbage collection interval as short; in Preload mode supercache files are never deleted (refreshed every $wp_cache_preload_interval minutes)",
         ttl_setting: setting(
             "Settings › WP Super Cache › Advanced › Expiry Time & Garbage Collection › Cache Timeout",
             "$cache_max_time",
@@ -500,7 +541,7 @@ pub static LAYERS: &[LayerSpec] = &[
             "$wp_super_cache_comments",
         )),
         nonce_mechanism: "none (only the dynamic caching hook wpsc_cachedata, which the operator must code)",
-        slack_s: 3600,
+        slack_s: 0,
         supersedes: &[],
         unverified: "Last-Modified on Apache-served static files (server default, not set by the plugin)",
         facts_ref: "cache-layers.md §1.3",
@@ -566,7 +607,8 @@ pub static LAYERS: &[LayerSpec] = &[
         age_source: &[AgeSource::Marker],
         default_ttl_s: Some(3600),
         ttl_from_config: false,
-        ttl_note: "3600 s (pgcache.lifetime); garbage collection every 3600 s (pgcache.file.gc), so Disk: Enhanced files can live about lifetime + GC interval",
+        ttl_unit: TtlUnit::Seconds,
+        ttl_note: "3600 s (pgcache.lifetime); with Disk: Basic a copy older than that is refused when served (time() > expires_at); with Disk: Enhanced the web server serves the file until garbage collection (pgcache.file.gc, every 3600 s), so set that interval as short",
         ttl_setting: setting(
             "Performance › Page Cache › Advanced › Maximum lifetime of cache objects",
             "pgcache.lifetime",
@@ -577,7 +619,7 @@ pub static LAYERS: &[LayerSpec] = &[
         ),
         dating_setting: Some(unverified_setting(UNKNOWN, "pgcache.debug")),
         nonce_mechanism: "none (fragment caching and mfunc dynamic tags need the operator's code)",
-        slack_s: 3600,
+        slack_s: 0,
         supersedes: &[],
         unverified: "UI label of the page cache debug option",
         facts_ref: "cache-layers.md §1.4",
@@ -627,9 +669,10 @@ pub static LAYERS: &[LayerSpec] = &[
         ],
         default_ttl_s: None,
         ttl_from_config: false,
+        ttl_unit: TtlUnit::Minutes,
         ttl_note: "no time limit: files stay until a purge (post publish etc.) or a Timeout Rule fires",
         ttl_setting: setting(
-            "Settings › WP Fastest Cache › Clear Cache › Timeout Rules",
+            "Settings › WP Fastest Cache › Delete Cache (Clear Cache in some versions) › Timeout Rules",
             "wpFastestCacheTimeOut",
         ),
         exclude_setting: setting(
@@ -667,6 +710,7 @@ pub static LAYERS: &[LayerSpec] = &[
         age_source: &[AgeSource::Marker],
         default_ttl_s: None,
         ttl_from_config: false,
+        ttl_unit: TtlUnit::Hours,
         ttl_note: "expiry off by default (cache_expires 0)",
         ttl_setting: setting(
             "Settings › Cache Enabler › Cache Behavior › Expiration (\"Cached pages expire N hours after being created\")",
@@ -707,6 +751,7 @@ pub static LAYERS: &[LayerSpec] = &[
         ],
         default_ttl_s: Some(86_400),
         ttl_from_config: false,
+        ttl_unit: TtlUnit::Minutes,
         ttl_note: "24 h in code (page_cache_length_value 24, unit hours); the vendor FAQ says 10 h; expired files are deleted when requested",
         ttl_setting: setting(
             "WP-Optimize › Cache › Cache lifespan",
@@ -729,11 +774,13 @@ pub static LAYERS: &[LayerSpec] = &[
         name: "Breeze (Cloudways)",
         kind: LayerKind::Plugin,
         headers: &[
+            // Seen on a real WordPress: `CLOUDWAYS-CACHE-DC` on the request that stores the copy,
+            // `CLOUDWAYS-CACHE-DE` on a copy served from the store.
             rule(
                 "cache-provider",
-                Reading::Contains {
-                    needle: "CLOUDWAYS-CACHE",
-                    hit: Some(true),
+                Reading::Status {
+                    hit: &["de"],
+                    miss: &["dc"],
                 },
                 true,
             ),
@@ -751,17 +798,28 @@ pub static LAYERS: &[LayerSpec] = &[
                 true,
             ),
         ],
-        body_markers: &[],
-        age_source: &[AgeSource::LastModified { hits_only: true }],
+        body_markers: &[marker(
+            "Breeze cache comment",
+            r"<!-- Cache served by breeze CACHE(?: \(Mobile\))? - Last modified: (?P<ts>\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT) -->",
+            Stamp::HttpDateGmt,
+            None,
+            Region::Tail,
+            true,
+        )],
+        age_source: &[
+            AgeSource::Marker,
+            AgeSource::LastModified { hits_only: true },
+        ],
         default_ttl_s: Some(86_400),
         ttl_from_config: false,
-        ttl_note: "1440 minutes (breeze-b-ttl); Cloudways Varnish in front has its own TTL",
+        ttl_unit: TtlUnit::Minutes,
+        ttl_note: "1440 minutes; Cloudways Varnish in front has its own TTL",
         ttl_setting: setting(
-            "Settings › Breeze › BASIC OPTIONS › Purge Cache After",
-            "breeze-b-ttl",
+            "Settings › Breeze › Basic Options › Purge Cache After (minutes)",
+            "breeze-b-ttl in Breeze 2.x, breeze-ttl in Breeze 1.x",
         ),
         exclude_setting: setting(
-            "Settings › Breeze › ADVANCED OPTIONS › Never Cache URL(s) (internal cache only; Varnish exclusions are separate)",
+            "Settings › Breeze › Advanced Options › Never Cache URL(s) (internal cache only; Varnish exclusions are separate)",
             "breeze-exclude-urls",
         ),
         dating_setting: None,
@@ -769,7 +827,65 @@ pub static LAYERS: &[LayerSpec] = &[
         slack_s: 0,
         supersedes: &[],
         unverified: "",
-        facts_ref: "cache-layers.md §1.8",
+        facts_ref: "cache-layers.md §1.8; marker and hit/miss values from a real Breeze on WordPress 6.1",
+    },
+    // Not in the facts: seen on a real WordPress running Powered Cache (PHP delivery).
+    LayerSpec {
+        id: "powered-cache",
+        name: "Powered Cache",
+        kind: LayerKind::Plugin,
+        headers: &[
+            rule(
+                "x-powered-cache",
+                Reading::Status {
+                    hit: &["php", "hit"],
+                    miss: &["miss"],
+                },
+                true,
+            ),
+            rule("x-cache-enabled", Reading::Presence(None), false),
+        ],
+        body_markers: &[
+            marker(
+                "Powered Cache signature",
+                r"<!-- Cache served by Powered Cache -->",
+                Stamp::None,
+                None,
+                Region::Tail,
+                true,
+            ),
+            marker(
+                "Powered Cache last modified",
+                r"<!-- Last modified: (?P<ts>\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT) -->",
+                Stamp::HttpDateGmt,
+                None,
+                Region::Tail,
+                false,
+            ),
+        ],
+        age_source: &[
+            AgeSource::Marker,
+            AgeSource::AgeHeader { verified: true },
+            AgeSource::LastModified { hits_only: true },
+        ],
+        default_ttl_s: Some(86_400),
+        ttl_from_config: false,
+        ttl_unit: TtlUnit::Minutes,
+        ttl_note: "1440 minutes (cache_timeout)",
+        ttl_setting: setting(
+            "Powered Cache › Page Cache › Cache Timeout (minutes)",
+            "cache_timeout",
+        ),
+        exclude_setting: unverified_setting(
+            "Powered Cache › Page Cache › Advanced › never cache these URIs",
+            "rejected_uri",
+        ),
+        dating_setting: None,
+        nonce_mechanism: "none",
+        slack_s: 0,
+        supersedes: &[],
+        unverified: "label and key of the URI exclusion list",
+        facts_ref: "a real Powered Cache on WordPress 6.1 (headers and footer comments)",
     },
     // §1.9 and §2.6
     LayerSpec {
@@ -784,6 +900,7 @@ pub static LAYERS: &[LayerSpec] = &[
         age_source: &[AgeSource::AgeHeader { verified: false }],
         default_ttl_s: Some(604_800),
         ttl_from_config: false,
+        ttl_unit: TtlUnit::Seconds,
         ttl_note: "file cache up to 604800 s (weekly cleanup); dynamic cache 12 h, overridable by the origin's Cache-Control: max-age",
         ttl_setting: unverified_setting(
             "Speed Optimizer › Caching › file cache cleanup interval (label UNVERIFIED); dynamic cache: origin Cache-Control: max-age",
@@ -831,6 +948,7 @@ pub static LAYERS: &[LayerSpec] = &[
         age_source: &[AgeSource::Marker],
         default_ttl_s: None,
         ttl_from_config: true,
+        ttl_unit: TtlUnit::Seconds,
         ttl_note: "set by fastcgi_cache_valid in the nginx config; no default (snippets commonly use 60m); nginx sends no Age",
         ttl_setting: setting(
             "nginx config: fastcgi_cache_valid (proxy_cache_valid for proxy_cache)",
@@ -866,6 +984,14 @@ pub static LAYERS: &[LayerSpec] = &[
                 true,
             ),
             marker(
+                "Comet Cache loaded from cache",
+                r"<!-- Loaded From Cache On:\s{1,16}[A-Z][a-z]{2} \d{1,2}(?:st|nd|rd|th), \d{4} @ \d{1,2}:\d\d [ap]m UTC -->",
+                Stamp::None,
+                Some(true),
+                Region::Tail,
+                true,
+            ),
+            marker(
                 "Comet Cache banner",
                 r"Comet Cache is Fully Functional",
                 Stamp::None,
@@ -885,6 +1011,7 @@ pub static LAYERS: &[LayerSpec] = &[
         age_source: &[AgeSource::Marker],
         default_ttl_s: Some(604_800),
         ttl_from_config: false,
+        ttl_unit: TtlUnit::Seconds,
         ttl_note: "7 days (cache_max_age `7 days`), checked at serve time",
         ttl_setting: setting(
             "Comet Cache › Plugin Options › Cache Expiration Time › Automatic Expiration Time (Max Age)",
@@ -928,6 +1055,7 @@ pub static LAYERS: &[LayerSpec] = &[
         age_source: &[AgeSource::Marker],
         default_ttl_s: None,
         ttl_from_config: false,
+        ttl_unit: TtlUnit::Seconds,
         ttl_note: "no lifespan by default (clear_interval.enabled false; interval 720 h when on)",
         ttl_setting: unverified_setting(UNKNOWN, "clear_interval"),
         exclude_setting: unverified_setting(UNKNOWN, "exclude.url_strings"),
@@ -986,6 +1114,7 @@ pub static LAYERS: &[LayerSpec] = &[
         ],
         default_ttl_s: Some(300),
         ttl_from_config: false,
+        ttl_unit: TtlUnit::Seconds,
         ttl_note: "300 s ($max_age)",
         ttl_setting: setting(
             "Batcache configuration: $batcache['max_age']",
@@ -1030,6 +1159,7 @@ pub static LAYERS: &[LayerSpec] = &[
         age_source: &[],
         default_ttl_s: Some(31_536_000),
         ttl_from_config: false,
+        ttl_unit: TtlUnit::Seconds,
         ttl_note: "cf_maxage 31536000 s (1 year, \"Recommended\" in the UI); newer forks use 604800; version UNVERIFIED",
         ttl_setting: unverified_setting(UNKNOWN, "cf_maxage"),
         exclude_setting: setting(
@@ -1053,6 +1183,7 @@ pub static LAYERS: &[LayerSpec] = &[
         age_source: &[AgeSource::AgeHeader { verified: true }],
         default_ttl_s: Some(7200),
         ttl_from_config: false,
+        ttl_unit: TtlUnit::Seconds,
         ttl_note: "HTML is not cached by default (DYNAMIC); once eligible and with no origin cache headers a 200 is kept 120 min; otherwise origin Cache-Control or the rule's Edge TTL",
         ttl_setting: setting(
             "Cloudflare dashboard › Cache Rules › Edge TTL (\"Ignore cache-control header and use this TTL\")",
@@ -1097,6 +1228,7 @@ pub static LAYERS: &[LayerSpec] = &[
         age_source: &[AgeSource::AgeHeader { verified: true }],
         default_ttl_s: Some(2_592_000),
         ttl_from_config: false,
+        ttl_unit: TtlUnit::Seconds,
         ttl_note: "30 days; APO ignores the origin's Cache-Control on the edge and purges on change within 30 s",
         ttl_setting: setting(
             "Cloudflare Page Rule or Cache Rule › Edge Cache TTL (replaces APO's 30 days)",
@@ -1133,6 +1265,7 @@ pub static LAYERS: &[LayerSpec] = &[
         age_source: &[AgeSource::AgeHeader { verified: true }],
         default_ttl_s: None,
         ttl_from_config: true,
+        ttl_unit: TtlUnit::Seconds,
         ttl_note: "from the origin's Cache-Control or the service's VCL",
         ttl_setting: setting("Fastly VCL or the origin's Cache-Control", NO_KEY),
         exclude_setting: setting("Fastly VCL or the origin's cache headers", NO_KEY),
@@ -1165,6 +1298,7 @@ pub static LAYERS: &[LayerSpec] = &[
         age_source: &[AgeSource::AgeHeader { verified: true }],
         default_ttl_s: Some(120),
         ttl_from_config: false,
+        ttl_unit: TtlUnit::Seconds,
         ttl_note: "120 s built-in default_ttl when the origin sends no cache headers; hosts usually override it in VCL (Cloudways default UNVERIFIED)",
         ttl_setting: setting(
             "Varnish VCL (beresp.ttl) or the varnishd parameter default_ttl; host panel (Cloudways: Application › Application Settings › Varnish Settings)",
@@ -1196,6 +1330,7 @@ pub static LAYERS: &[LayerSpec] = &[
         age_source: &[AgeSource::AgeHeader { verified: false }],
         default_ttl_s: Some(86_400),
         ttl_from_config: false,
+        ttl_unit: TtlUnit::Seconds,
         ttl_note: "cache expires every 24 h by default; can be made longer (shorter UNVERIFIED); also sets the Edge Caching expiration",
         ttl_setting: setting(
             "MyKinsta › WordPress Sites › sitename › Caching › Server Caching › Change cache expiration",
@@ -1233,6 +1368,7 @@ pub static LAYERS: &[LayerSpec] = &[
         age_source: &[AgeSource::AgeHeader { verified: false }],
         default_ttl_s: Some(600),
         ttl_from_config: false,
+        ttl_unit: TtlUnit::Seconds,
         ttl_note: "600 s page cache; Cache-Control cannot go below 600 without a cache exclusion rule",
         ttl_setting: setting(
             "origin Cache-Control (minimum 600 s) or WP Engine support",
@@ -1263,6 +1399,7 @@ pub static LAYERS: &[LayerSpec] = &[
         age_source: &[AgeSource::AgeHeader { verified: true }],
         default_ttl_s: Some(604_800),
         ttl_from_config: false,
+        ttl_unit: TtlUnit::Seconds,
         ttl_note: "WEEK_IN_SECONDS (filter pantheon_cache_default_max_age; minimum 60 s on Live); older sites used 600 s",
         ttl_setting: setting(
             "Settings › Pantheon Page Cache › Page Cache Max Age",
@@ -1292,6 +1429,7 @@ pub static LAYERS: &[LayerSpec] = &[
         age_source: &[AgeSource::AgeHeader { verified: false }],
         default_ttl_s: Some(1800),
         ttl_from_config: false,
+        ttl_unit: TtlUnit::Seconds,
         ttl_note: "200 responses kept 30 min at the edge (browser max-age=300); a stale copy may be served up to 12 h (read as 12 h in total); REST GETs 1 min",
         ttl_setting: unverified_setting("origin max-age / VIP TTL manager (UNVERIFIED)", NO_KEY),
         exclude_setting: setting("send no-cache headers for that URL", NO_KEY),
@@ -1317,7 +1455,7 @@ mod tests {
     use super::*;
     use regex::bytes::RegexBuilder;
 
-    const IDS: [&str; 22] = [
+    const IDS: [&str; 23] = [
         "wp-rocket",
         "litespeed",
         "wp-super-cache",
@@ -1326,6 +1464,7 @@ mod tests {
         "cache-enabler",
         "wp-optimize",
         "breeze",
+        "powered-cache",
         "siteground",
         "nginx-fastcgi",
         "comet-cache",

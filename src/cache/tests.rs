@@ -157,6 +157,14 @@ fn cases() -> Vec<Case> {
             "",
         )
         .age(3600, SOURCE_LAST_MODIFIED),
+        case(
+            "powered-cache",
+            &[("x-powered-cache", "PHP"), ("x-cache-enabled", "true")],
+            &format!(
+                "<!-- Cache served by Powered Cache -->\n<!-- Last modified: {HOUR_AGO_HTTP} -->"
+            ),
+        )
+        .age(3600, SOURCE_MARKER_GMT),
         case("siteground", &[("x-proxy-cache", "HIT"), ("age", "100")], "")
             .age(100, SOURCE_AGE_HEADER),
         case(
@@ -700,6 +708,32 @@ fn breeze_circuit_breaker_is_a_miss() {
     let h = headers(&[("x-breeze-cache", "BYPASSED-CIRCUIT-BREAKER")]);
     let info = fingerprint(&h, "", now(), None);
     assert_eq!((ids(&info), info.hit), (vec!["breeze"], Some(false)));
+}
+
+/// Breeze's `Cache-Provider` says `-DC` on the visit that stores the copy and `-DE` on a hit (seen
+/// on a real Breeze); its footer dates the copy in GMT.
+#[test]
+fn breeze_dc_is_the_miss_and_its_footer_dates_the_copy() {
+    let footer = format!("<!-- Cache served by breeze CACHE - Last modified: {HOUR_AGO_HTTP} -->");
+    let body = page("", &footer);
+    let miss = fingerprint(
+        &headers(&[("cache-provider", "CLOUDWAYS-CACHE-DC")]),
+        &body,
+        now(),
+        None,
+    );
+    assert_eq!((ids(&miss), miss.hit), (vec!["breeze"], Some(false)));
+    let hit = fingerprint(
+        &headers(&[("cache-provider", "CLOUDWAYS-CACHE-DE")]),
+        &body,
+        now(),
+        None,
+    );
+    assert_eq!(
+        (hit.layer, hit.hit, hit.age_s),
+        (Some("breeze"), Some(true), Some(3600))
+    );
+    assert_eq!(hit.age_source, Some(SOURCE_MARKER_GMT));
 }
 
 #[test]
