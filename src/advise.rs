@@ -37,7 +37,7 @@ fn round_down(s: i64) -> i64 {
         s if s >= 7_200 => s / 3_600 * 3_600,
         s if s >= 1_800 => s / 900 * 900,
         s if s >= 120 => s / 60 * 60,
-        s => s.max(1),
+        s => s,
     }
 }
 
@@ -103,7 +103,8 @@ fn safe_share(stack: &[&str], tick: i64) -> i64 {
     let margin = (tick / 12).max(1);
     let slack: i64 = stack.iter().map(|id| slack(id)).sum();
     let n = i64::try_from(stack.len().max(1)).unwrap_or(1);
-    round_down(((tick - margin - slack) / n).max(1))
+    // Zero or less: the layers' own slack alone outlives a nonce, and no lifespan is safe.
+    round_down((tick - margin - slack) / n)
 }
 
 struct Group<'a> {
@@ -181,7 +182,13 @@ fn ttl(
     g: &Group,
     tick: i64,
 ) -> (usize, Recommendation) {
-    let value = g.share;
+    // A value the setting accepts: rounded down (the safe way) to the setting's step. Below one
+    // step, no value of this setting is safe, and the advice says so instead of a number.
+    let step = spec.map_or(1, |s| s.ttl_unit.seconds());
+    let value = g.share / step * step;
+    if value < 1 {
+        return unexpressible(layer, spec, g, tick);
+    }
     let aged: Vec<i64> = g.dead.iter().filter_map(|p| p.age_s).collect();
     // A dead page whose copy is older than the new lifespan would have been rendered again, with
     // a nonce WordPress still accepts.
@@ -247,8 +254,59 @@ fn ttl(
     )
 }
 
+/// The lifespan advice when the longest safe lifespan is shorter than the setting's smallest step
+/// (Cache Enabler's whole hours against a 20 s nonce life): no value of the setting can work, so
+/// the advice says so and points at the exclusion, which [`exclude`] then gives for every page.
+fn unexpressible(
+    layer: Option<&'static str>,
+    spec: Option<&'static LayerSpec>,
+    g: &Group,
+    tick: i64,
+) -> (usize, Recommendation) {
+    let (name, unit, setting) = match spec {
+        Some(s) => (
+            s.name,
+            s.ttl_unit.words(),
+            setting_text(s.ttl_setting.ui_path, s.ttl_setting.option_key),
+        ),
+        None => (
+            "the cache",
+            "seconds",
+            "the page cache's lifespan (TTL) for HTML pages".to_owned(),
+        ),
+    };
+    (
+        0,
+        Recommendation {
+            layer,
+            kind: "ttl",
+            setting,
+            value: "no safe value".to_owned(),
+            urls: g.dead.iter().map(|p| p.url.to_string()).collect(),
+            why: if g.share > 0 {
+                format!(
+                    "a copy must be renewed within {} to keep a live nonce, and this setting takes {}: no value it accepts is short enough; exclude the pages that carry a nonce from {name} instead",
+                    human_duration(g.share),
+                    unit
+                )
+            } else {
+                format!(
+                    "{name} keeps copies past their lifespan (purge cron, garbage collection or stale serving) for longer than a nonce tick ({}): no lifespan is short enough; exclude the pages that carry a nonce from {name} instead",
+                    human_duration(tick)
+                )
+            },
+            impact: format!(
+                "no lifespan {name} accepts would have kept these {} dead page(s) live (a nonce tick is {})",
+                g.dead.len(),
+                human_duration(tick)
+            ),
+        },
+    )
+}
+
 fn exclude(spec: &'static LayerSpec, g: &Group) -> Option<(usize, Recommendation)> {
-    let no_expiry = spec.default_ttl_s.is_none() && !spec.ttl_from_config;
+    let unexpressible = g.share < 1 || g.share / spec.ttl_unit.seconds() < 1;
+    let no_expiry = (spec.default_ttl_s.is_none() && !spec.ttl_from_config) || unexpressible;
     // Only a plugin's lifespan is a known setting; servers, proxies and CDNs are configured per
     // site, so a copy older than their built-in default says nothing.
     let known_lifespan = spec.kind == cache::LayerKind::Plugin && !spec.ttl_from_config;
@@ -266,7 +324,13 @@ fn exclude(spec: &'static LayerSpec, g: &Group) -> Option<(usize, Recommendation
     if overdue.is_empty() {
         return None;
     }
-    let why = if no_expiry {
+    let why = if unexpressible {
+        format!(
+            "no lifespan {} accepts ({}) is short enough for a nonce tick here; pages that carry a nonce must not be cached by it",
+            spec.name,
+            spec.ttl_unit.words()
+        )
+    } else if no_expiry {
         format!(
             "{} keeps pages until something purges them ({}); pages that carry a nonce must not be cached longer than a nonce lives",
             spec.name, spec.ttl_note
@@ -394,6 +458,63 @@ mod tests {
             ..CacheInfo::default()
         };
         p
+    }
+
+    /// The seven plugins run for real (nonce life 20 s, a 10 s tick): each gets a lifespan its
+    /// setting accepts, rounded down to the setting's step, or "no safe value" and an exclusion
+    /// when the step is longer than the budget. WP Super Cache and W3 Total Cache (Disk: Basic)
+    /// refuse an expired copy when serving, so about 9 s is right for them.
+    #[test]
+    fn real_plugins_on_a_twenty_second_nonce_get_values_their_settings_accept() {
+        let clock = NonceClock::new(20);
+        for (id, want) in [
+            ("wp-super-cache", Some("9 s")),
+            ("w3-total-cache", Some("9 s")),
+            ("comet-cache", Some("9 s")),
+            ("cache-enabler", None),
+            ("wp-fastest-cache", None),
+            ("breeze", None),
+            ("powered-cache", None),
+        ] {
+            let pages = [page(
+                "https://s/a/",
+                Verdict::Dead,
+                &[(id, Some(true))],
+                Some(30),
+            )];
+            let recs = recommend(&pages, &clock);
+            let ttl = recs.iter().find(|r| r.kind == "ttl").expect(id);
+            match want {
+                Some(v) => {
+                    assert_eq!(ttl.value, v, "{id}");
+                    assert!(!ttl.why.contains("past its lifespan"), "{id}: {}", ttl.why);
+                }
+                None => {
+                    assert_eq!(ttl.value, "no safe value", "{id}");
+                    assert!(ttl.why.contains("exclude"), "{id}: {}", ttl.why);
+                    let ex = recs.iter().find(|r| r.kind == "exclude");
+                    assert!(ex.is_some_and(|r| r.urls == ["/a/"]), "{id}: {recs:?}");
+                }
+            }
+        }
+    }
+
+    /// A lifespan in whole minutes or hours is rounded down to the step, never up.
+    #[test]
+    fn lifespans_round_down_to_the_settings_step() {
+        // 3 h nonce life: a 90 min tick, 7 min 30 s margin -> 1 h 15 min (quarter hours).
+        let clock = NonceClock::new(10_800);
+        for (id, want) in [("cache-enabler", "1 h"), ("powered-cache", "1 h 15 min")] {
+            let pages = [page(
+                "https://s/a/",
+                Verdict::Dead,
+                &[(id, Some(true))],
+                Some(9_000),
+            )];
+            let recs = recommend(&pages, &clock);
+            let ttl = recs.iter().find(|r| r.kind == "ttl").expect(id);
+            assert_eq!(ttl.value, want, "{id}");
+        }
     }
 
     #[test]
@@ -565,7 +686,15 @@ mod tests {
                 ttl.setting
             );
             let slack = i64::try_from(spec.slack_s).unwrap();
-            let expected = round_down(43_200 - 3_600 - slack);
+            let step = spec.ttl_unit.seconds();
+            let expected = round_down(43_200 - 3_600 - slack) / step * step;
+            if expected < 1 {
+                // The layer's own slack outlives a nonce (WPVIP serves stale for 11.5 h): no
+                // lifespan can work, and the exclusion is the fix.
+                assert_eq!(ttl.value, "no safe value", "{}", spec.id);
+                assert!(r.iter().any(|r| r.kind == "exclude"), "{}", spec.id);
+                continue;
+            }
             assert_eq!(ttl.value, human_duration(expected), "{}", spec.id);
             assert_eq!(
                 ttl.impact,
