@@ -24,8 +24,7 @@ use crate::verify::{ControlOutcome, ProbeOutcome, Verifier};
 
 /// Default number of pages fetched at once: polite to a PHP origin behind a cache.
 pub const DEFAULT_CONCURRENCY: usize = 4;
-/// Default requests per second per host.
-pub const DEFAULT_RATE: f64 = 8.0;
+pub use crate::fetch::DEFAULT_RATE;
 /// Page URLs buffered between the sitemap walk and the fetchers.
 pub const CHANNEL_CAPACITY: usize = 256;
 /// After an interruption, how long pages already being audited may take to finish.

@@ -7,7 +7,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use nonce_audit::audit::{AuditConfig, DEFAULT_CONCURRENCY};
 use nonce_audit::discover::Target;
-use nonce_audit::fetch::{DEFAULT_MAX_TRIES, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, Secret};
+use nonce_audit::discover::parse::{DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES};
+use nonce_audit::fetch::{
+    DEFAULT_MAX_TRIES, DEFAULT_RATE, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, Secret,
+};
 use nonce_audit::model::FailOn;
 
 const EXAMPLES: &str = "\
@@ -140,7 +143,7 @@ pub struct AuditArgs {
 #[derive(Debug, Args)]
 pub struct NetArgs {
     /// Max requests per second per host (0 = no limit; for your own site only).
-    #[arg(long, default_value_t = 8.0)]
+    #[arg(long, default_value_t = DEFAULT_RATE)]
     pub rate: f64,
     /// Timeout of one request, e.g. 30s.
     #[arg(long, value_parser = parse_duration, default_value = "30s")]
@@ -165,10 +168,10 @@ pub struct NetArgs {
     #[arg(long, value_name = "FILE")]
     pub urls: Option<PathBuf>,
     /// Most entries read from one sitemap file (the sitemaps.org limit is 50,000).
-    #[arg(long, default_value_t = 50_000, value_name = "N")]
+    #[arg(long, default_value_t = DEFAULT_MAX_ENTRIES, value_name = "N")]
     pub max_sitemap_entries: u64,
     /// Largest sitemap read, uncompressed, in bytes (the sitemaps.org limit is 50 MB).
-    #[arg(long, default_value_t = 52_428_800, value_name = "BYTES")]
+    #[arg(long, default_value_t = DEFAULT_MAX_BYTES, value_name = "BYTES")]
     pub max_sitemap_bytes: usize,
     /// The User-Agent header (some caches keep separate copies per agent).
     #[arg(long, default_value = DEFAULT_USER_AGENT)]
@@ -373,7 +376,7 @@ pub fn config(
 impl Default for NetArgs {
     fn default() -> Self {
         Self {
-            rate: 8.0,
+            rate: DEFAULT_RATE,
             timeout: DEFAULT_TIMEOUT,
             max_pages: None,
             sample: None,
@@ -381,8 +384,8 @@ impl Default for NetArgs {
             exclude: Vec::new(),
             allow_host: Vec::new(),
             urls: None,
-            max_sitemap_entries: 50_000,
-            max_sitemap_bytes: 52_428_800,
+            max_sitemap_entries: DEFAULT_MAX_ENTRIES,
+            max_sitemap_bytes: DEFAULT_MAX_BYTES,
             user_agent: DEFAULT_USER_AGENT.to_owned(),
             max_tries: DEFAULT_MAX_TRIES,
             headers: Vec::new(),

@@ -22,7 +22,7 @@ pub const DEFAULT_MAX_ENTRIES: u64 = 50_000;
 
 /// sitemaps.org limit on the uncompressed size of one file (50 MB); the default for
 /// [`Limits::max_bytes`].
-pub const DEFAULT_MAX_BYTES: usize = 52_428_800;
+pub const DEFAULT_MAX_BYTES: usize = crate::fetch::DEFAULT_MAX_SITEMAP_BYTES;
 
 /// Longest `<loc>` kept, in bytes. The protocol says under 2,048 characters; this leaves room for
 /// percent-encoded non-ASCII paths while keeping hostile megabyte-long values out of memory.
