@@ -366,12 +366,41 @@ fn from_wall(
     let mut c = Candidate::dated(utc, date, source);
     c.approximate = zone_guess || !w.has_seconds || w.ambiguous;
     c.zone_guess = zone_guess;
+    // A copy cannot be made after the server's `Date`: a site-local stamp read as UTC that lands
+    // in the future proves the guess wrong (the site is east of UTC), so this stamp gives no age
+    // at all rather than a negative one ("~-1 h 29 min old").
+    if zone_guess && c.age_s.is_some_and(|a| a < -FUTURE_STAMP_TOLERANCE_S) {
+        c.age_s = None;
+        c.generated_at = None;
+    }
     Some(c)
 }
+
+/// How far a stamp may lie after the server's `Date` and still be clock skew (a minute-precision
+/// stamp, a copy written while the response was being sent).
+const FUTURE_STAMP_TOLERANCE_S: i64 = 60;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_uncalibrated_local_stamp_after_the_servers_date_gives_no_age() {
+        let wall = stamp::parse_ymd_hms("2026-12-03 10:10:56").expect("stamp");
+        let date = DateTime::parse_from_rfc3339("2026-12-03T08:11:15Z")
+            .ok()
+            .map(|d| d.with_timezone(&Utc));
+        let guessed = from_wall(wall, 0, date, SOURCE_MARKER_LOCAL, true).expect("candidate");
+        assert_eq!((guessed.age_s, guessed.generated_at), (None, None));
+        assert!(guessed.approximate);
+        // The same stamp with the site's offset known is dated to the second.
+        let known = from_wall(wall, 7200, date, SOURCE_MARKER_LOCAL, false).expect("candidate");
+        assert_eq!(known.age_s, Some(19));
+        // A guess that lands in the past stays, flagged approximate.
+        let west = stamp::parse_ymd_hms("2026-12-03 08:00:00").expect("stamp");
+        let past = from_wall(west, 0, date, SOURCE_MARKER_LOCAL, true).expect("candidate");
+        assert_eq!(past.age_s, Some(675));
+    }
 
     fn cand(age_s: Option<i64>, generated: Option<i64>, approximate: bool) -> Candidate {
         Candidate {
