@@ -694,7 +694,10 @@ async fn site_offset(ctx: &Ctx, page: &Url) -> Option<(i32, &'static str)> {
             let resp = ctx.fetcher.page(&busted).await.ok()?;
             let date = resp.date?;
             let html = String::from_utf8_lossy(&resp.body);
-            let info = cache::fingerprint(&resp.headers, &html, Some(date), None);
+            // Offset 0 on purpose: the stamp's wall clock is read as it is printed, and its
+            // distance from `Date` is the offset being measured (read as an uncalibrated guess,
+            // a stamp east of UTC would lie in the future and be discarded).
+            let info = cache::fingerprint(&resp.headers, &html, Some(date), Some(0));
             let generated = info
                 .layers
                 .iter()
