@@ -212,7 +212,29 @@ pub enum RobotsState {
     /// 4xx: RFC 9309 says everything is allowed.
     Missing(u16),
     /// 5xx or no answer: RFC 9309 says nothing is allowed.
-    Unreachable(String),
+    Unreachable(RobotsFailure),
+}
+
+/// Why robots.txt could not be read. Discovery needs to tell them apart: a server error still
+/// leaves the well-known sitemap paths worth a try, no answer at all does not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RobotsFailure {
+    /// The site URL has no place for a robots.txt.
+    NoUrl,
+    /// The server answered robots.txt with this 5xx (or other non-2xx, non-4xx) status.
+    Status(u16),
+    /// No answer, after retries: the reason.
+    NoAnswer(String),
+}
+
+impl std::fmt::Display for RobotsFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NoUrl => f.write_str("no robots.txt URL"),
+            Self::Status(s) => write!(f, "robots.txt answered HTTP {s}"),
+            Self::NoAnswer(why) => write!(f, "robots.txt: {why}"),
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -340,7 +362,7 @@ impl Fetcher {
         };
         cell.get_or_init(|| async {
             let Ok(robots_url) = url.join("/robots.txt") else {
-                return RobotsState::Unreachable("no robots.txt URL".to_owned());
+                return RobotsState::Unreachable(RobotsFailure::NoUrl);
             };
             let req = self
                 .pages
@@ -363,8 +385,8 @@ impl Fetcher {
                     RobotsState::Rules(Arc::new(robots))
                 }
                 Ok(r) if (400..500).contains(&r.status) => RobotsState::Missing(r.status),
-                Ok(r) => RobotsState::Unreachable(format!("robots.txt answered HTTP {}", r.status)),
-                Err(e) => RobotsState::Unreachable(format!("robots.txt: {e}")),
+                Ok(r) => RobotsState::Unreachable(RobotsFailure::Status(r.status)),
+                Err(e) => RobotsState::Unreachable(RobotsFailure::NoAnswer(e.to_string())),
             }
         })
         .await

@@ -49,7 +49,7 @@ use thiserror::Error;
 use tokio::sync::mpsc;
 use url::Url;
 
-use crate::fetch::{Fetched, Fetcher, RobotsState, same_origin};
+use crate::fetch::{Fetched, Fetcher, RobotsFailure, RobotsState, same_origin};
 use crate::model::SitemapRow;
 use parse::{Item, Limits, SitemapError};
 
@@ -461,16 +461,14 @@ async fn discover(
         RobotsState::Missing(status) => {
             tried.push(format!("robots.txt answered HTTP {status}"));
         }
-        RobotsState::Unreachable(why) => {
-            if !why.contains("HTTP") {
-                // No answer at all (after retries): the well-known paths would fail the same way.
-                return Err(DiscoverError::Unreachable {
-                    site: origin.to_string(),
-                    reason: why,
-                });
-            }
-            tried.push(why);
+        RobotsState::Unreachable(failure @ (RobotsFailure::NoAnswer(_) | RobotsFailure::NoUrl)) => {
+            // No answer at all (after retries): the well-known paths would fail the same way.
+            return Err(DiscoverError::Unreachable {
+                site: origin.to_string(),
+                reason: failure.to_string(),
+            });
         }
+        RobotsState::Unreachable(failure) => tried.push(failure.to_string()),
     }
     for path in WELL_KNOWN {
         let Ok(url) = origin.join(path) else { continue };
