@@ -114,7 +114,7 @@ struct Group<'a> {
 }
 
 fn refreshable(n: &crate::model::NonceRow) -> bool {
-    n.state == NonceState::EstimatedDead && n.severity == Some("will-break")
+    n.state == NonceState::EstimatedDead && n.severity == Some(crate::model::Severity::WillBreak)
 }
 
 /// Builds the recommendations for an audit, most impact first.

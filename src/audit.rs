@@ -18,7 +18,7 @@ use crate::clock::{NonceClock, utc};
 use crate::discover::{self, DiscoverError, PageUrl, Target, WalkConfig, origin_of};
 use crate::extract;
 use crate::fetch::{FetchConfig, FetchError, Fetcher, same_origin};
-use crate::model::{NonceRow, NonceState, PageResult, Report, SCHEMA, Summary, Verdict};
+use crate::model::{NonceRow, NonceState, PageResult, Report, SCHEMA, Severity, Summary, Verdict};
 use crate::rows::RowSink;
 use crate::verify::{ControlOutcome, ProbeOutcome, Verifier};
 
@@ -806,7 +806,7 @@ fn judge_without_rest_nonce(page: &mut PageResult) {
     let breaking_dead: Vec<String> = page
         .nonces
         .iter()
-        .filter(|n| n.state == NonceState::EstimatedDead && n.severity == Some("will-break"))
+        .filter(|n| n.state == NonceState::EstimatedDead && n.severity == Some(Severity::WillBreak))
         .map(|n| {
             format!(
                 "{} nonce {} ({}) died after {}",
@@ -825,7 +825,7 @@ fn judge_without_rest_nonce(page: &mut PageResult) {
             page.nonces.len(),
             page.nonces
                 .iter()
-                .map(|n| format!("{} [{}]", n.action, n.severity.unwrap_or("unknown")))
+                .map(|n| format!("{} [{}]", n.action, n.severity.unwrap_or(Severity::Unknown)))
                 .collect::<Vec<_>>()
                 .join(", ")
         ));

@@ -159,6 +159,49 @@ impl<'a> Threshold<'a> {
     }
 }
 
+/// Whether a plugin verifies this nonce on a logged-out visitor's request (the pattern table's
+/// "checked for guests" column). A nonce that is printed but never checked cannot break anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum GuestCheck {
+    /// Verified on the guest path: a stale copy fails the request.
+    Yes,
+    /// Not verified for guests (or not printed for them at all).
+    No,
+    /// Not established from source.
+    Unknown,
+}
+
+/// How much a stale copy of this nonce in a cached page matters (the pattern table's severity column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Severity {
+    /// Sent automatically, checked for guests and not self-healed: the feature breaks.
+    WillBreak,
+    /// Stale but unchecked, self-healing, or only loses something minor.
+    Low,
+    /// Not established.
+    Unknown,
+}
+
+impl Severity {
+    /// Stable label for reports: `"will-break"`, `"low"` or `"unknown"`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::WillBreak => "will-break",
+            Self::Low => "low",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// What the site said about one nonce found on a page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -197,12 +240,10 @@ pub struct NonceRow {
     /// The plugin (or core) that prints it, from the pattern table.
     #[serde(deserialize_with = "crate::rows::de::opt_str")]
     pub plugin: Option<crate::rows::StaticStr>,
-    /// How bad a stale copy is: `will-break`, `low` or `unknown` (the facts' severity model).
-    #[serde(deserialize_with = "crate::rows::de::opt_str")]
-    pub severity: Option<crate::rows::StaticStr>,
+    /// How bad a stale copy is: `will-break`, `low` or `unknown`.
+    pub severity: Option<Severity>,
     /// Whether guests' requests verify it: `yes`, `no` or `unknown`.
-    #[serde(deserialize_with = "crate::rows::de::opt_str")]
-    pub checked_for_guests: Option<crate::rows::StaticStr>,
+    pub checked_for_guests: Option<GuestCheck>,
     /// Its last accepted second: proved by the probe for `wp_rest` nonces, estimated from the
     /// page's render tick (and the action's own nonce life) for the others.
     pub dies_at: Option<DateTime<Utc>>,
@@ -218,12 +259,8 @@ impl NonceRow {
             action: n.action,
             state: NonceState::NotProbed,
             plugin: pattern.map(|p| p.plugin),
-            severity: pattern.map(|p| p.severity.as_str()),
-            checked_for_guests: pattern.map(|p| match p.checked_for_guests {
-                crate::extract::GuestCheck::Yes => "yes",
-                crate::extract::GuestCheck::No => "no",
-                crate::extract::GuestCheck::Unknown => "unknown",
-            }),
+            severity: pattern.map(|p| p.severity),
+            checked_for_guests: pattern.map(|p| p.checked_for_guests),
             dies_at: None,
         }
     }

@@ -471,7 +471,7 @@ mod tests {
                 action: "wp_rest",
                 state: NonceState::Rejected,
                 plugin: Some("core"),
-                severity: Some("will-break"),
+                severity: Some(crate::model::Severity::WillBreak),
                 checked_for_guests: None,
                 dies_at: None,
             }],

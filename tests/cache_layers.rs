@@ -163,7 +163,7 @@ async fn a_dead_woocommerce_store_api_nonce_is_dated_and_blamed_on_its_plugin() 
     assert_eq!(old.nonces.len(), 1);
     let n = &old.nonces[0];
     assert_eq!(n.action, "wc_store_api");
-    assert_eq!(n.severity, Some("will-break"));
+    assert_eq!(n.severity, Some(nonce_audit::model::Severity::WillBreak));
     assert_eq!(n.state, NonceState::EstimatedDead);
     assert_eq!(old.verdict, Verdict::Unverifiable);
     assert!(old.reason.as_deref().unwrap().contains("wc_store_api"));

@@ -12,42 +12,7 @@
 
 use serde::Serialize;
 
-/// Whether a plugin verifies this nonce on a logged-out visitor's request (facts §5 column
-/// "Checked for guests?"). A nonce that is printed but never checked cannot break anything.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum GuestCheck {
-    /// Verified on the guest path: a stale copy fails the request.
-    Yes,
-    /// Not verified for guests (or not printed for them at all).
-    No,
-    /// Not established from source.
-    Unknown,
-}
-
-/// How much a stale copy of this nonce in a cached page matters (facts §8).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Severity {
-    /// Sent automatically, checked for guests and not self-healed: the feature breaks.
-    WillBreak,
-    /// Stale but unchecked, self-healing, or only loses something minor.
-    Low,
-    /// Not established.
-    Unknown,
-}
-
-impl Severity {
-    /// Stable label for reports: `"will-break"`, `"low"` or `"unknown"`.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::WillBreak => "will-break",
-            Self::Low => "low",
-            Self::Unknown => "unknown",
-        }
-    }
-}
+pub use crate::model::{GuestCheck, Severity};
 
 /// Where and how a row's nonce is printed. The scanners turn page content into candidates
 /// (a 10-hex string with its key path, a call argument, an input, an attribute, a URL parameter)
