@@ -174,6 +174,34 @@ pub(crate) fn find_end_tag(html: &[u8], from: usize, name: &[u8]) -> Option<(usi
     None
 }
 
+/// Offset just after the comment whose `<!--` starts at `lt`, ended the way the HTML5 tokenizer
+/// ends it: `<!-->` and `<!--->` are empty comments (the "abrupt closing of empty comment"
+/// rule), `-->` closes it whatever number of dashes precede the `>` (`<!---->`, `--->`), so does
+/// `--!>`, and a `--` followed by anything else (`<!-- a -- b -->`) is comment text. Runs to the
+/// end of the input when the comment never closes.
+pub(crate) fn comment_end(html: &[u8], lt: usize) -> usize {
+    static DASHES: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(b"--"));
+    let start = lt + 4;
+    match html.get(start..) {
+        Some([b'>', ..]) => return start + 1,
+        Some([b'-', b'>', ..]) => return start + 2,
+        _ => {}
+    }
+    let mut i = start.min(html.len());
+    while let Some(off) = DASHES.find(&html[i..]) {
+        let mut j = i + off + 2;
+        while html.get(j) == Some(&b'-') {
+            j += 1;
+        }
+        match html.get(j..) {
+            Some([b'>', ..]) => return j + 1,
+            Some([b'!', b'>', ..]) => return j + 2,
+            _ => i = j,
+        }
+    }
+    html.len()
+}
+
 /// Is the byte after a tag name at `pos` a valid name terminator (so `<scripts>` is not
 /// `<script>`)?
 pub(crate) fn name_boundary(html: &[u8], pos: usize) -> bool {
@@ -229,6 +257,28 @@ mod tests {
         assert_eq!(&html[start..end], b"</SCRIPT >");
         assert!(find_end_tag(b"no end", 0, b"script").is_none());
         assert!(find_end_tag(b"</scr", 0, b"script").is_none());
+    }
+
+    #[test]
+    fn comment_end_follows_html5() {
+        for (html, rest) in [
+            (&b"<!-->x"[..], &b"x"[..]),
+            (b"<!--->x", b"x"),
+            (b"<!---->x", b"x"),
+            (b"<!-- a -- b -->x", b"x"),
+            (b"<!-- a --!>x", b"x"),
+            (b"<!-- a --!-->x", b"x"),
+            (b"<!-- a ---->x", b"x"),
+            (b"<!-- a -- >x -->y", b"y"),
+            (b"<!-- a -!> -->y", b"y"),
+            (b"<!--x>-->y", b"y"),
+            (b"<!-- never", b""),
+            (b"<!-- a --", b""),
+            (b"<!--", b""),
+            (b"<!---", b""),
+        ] {
+            assert_eq!(&html[comment_end(html, 0)..], rest, "{html:?}");
+        }
     }
 
     #[test]

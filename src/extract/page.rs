@@ -12,7 +12,9 @@
 use super::classify::{Candidate, classify};
 use super::collect::Collector;
 use super::decode;
-use super::html::{Tag, eq_ci, find_end_tag, name_boundary, parse_tag, starts_with_ci};
+use super::html::{
+    Tag, comment_end, eq_ci, find_end_tag, name_boundary, parse_tag, starts_with_ci,
+};
 use super::patterns::NoncePattern;
 use super::root;
 use super::scan::{self, MAX_DECODED_SCRIPT, Origin, Script, is_nonce};
@@ -23,11 +25,9 @@ use std::sync::LazyLock;
 const INPUT_CONTEXT: usize = 4096;
 /// How far back from a `nonce` hit the enclosing tag's `<` may be.
 const TAG_LOOKBACK: usize = 16 * 1024;
-/// Searchers for the literals looked for once per comment or per script `src`: built once, since
+/// Searcher for the literal looked for once per script `src`: built once, since
 /// `memmem::find` builds a searcher at every call, which costs more than the search itself on
-/// the short haystacks these are.
-static COMMENT_END: LazyLock<memmem::Finder<'static>> =
-    LazyLock::new(|| memmem::Finder::new(b"-->"));
+/// the short haystacks it runs on.
 static LITESPEED_JS: LazyLock<memmem::Finder<'static>> =
     LazyLock::new(|| memmem::Finder::new(b"/litespeed/js/"));
 /// Raw-text elements whose content is never markup.
@@ -43,9 +43,7 @@ pub(crate) fn scan_page(html: &[u8], out: &mut Collector<'_>) {
         let lt = i + off;
         let rest = &html[lt + 1..];
         if rest.starts_with(b"!--") {
-            let end = COMMENT_END
-                .find(&html[lt + 4..])
-                .map_or(html.len(), |o| lt + 4 + o + 3);
+            let end = comment_end(html, lt);
             skip.push((lt, end));
             i = end;
             continue;
