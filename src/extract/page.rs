@@ -33,18 +33,39 @@ static LITESPEED_JS: LazyLock<memmem::Finder<'static>> =
 /// Raw-text elements whose content is never markup.
 const RAW_TEXT: &[&[u8]] = &[b"style", b"textarea", b"title", b"xmp", b"plaintext"];
 
-/// Scans a whole page into `out`.
-pub(crate) fn scan_page(html: &[u8], out: &mut Collector<'_>) {
-    // Parts of the page the attribute pass must not look into: comments, script elements (their
-    // start tags carry CSP `nonce=`), raw-text elements. Sorted by construction.
-    let mut skip: Vec<(usize, usize)> = Vec::new();
+/// One thing the page walk meets that the scan acts on, in page order.
+pub(crate) enum Item<'a> {
+    /// A part of the page whose bytes are not markup: a comment or a raw-text element (script
+    /// elements are reported as [`Item::Script`]). `(start, end)` offsets.
+    Opaque(usize, usize),
+    /// A `<script>` element: its start tag (whose `<` is at `lt`), where its body ends and where
+    /// the markup resumes after its end tag.
+    Script {
+        /// The start tag.
+        tag: Tag<'a>,
+        /// Offset of the start tag's `<`.
+        lt: usize,
+        /// Offset just after the body (the `<` of `</script`, or the input length).
+        body_end: usize,
+        /// Offset just after the end tag.
+        next: usize,
+    },
+    /// A `<link>` tag.
+    Link(Tag<'a>),
+    /// An `<input>` tag whose `<` is at the offset.
+    Input(Tag<'a>, usize),
+}
+
+/// Walks the markup of a page and hands every [`Item`] to `f`, in page order. This is the
+/// tokenizer's view of the page that the tests compare with an HTML5 parser's.
+pub(crate) fn walk<'a>(html: &'a [u8], mut f: impl FnMut(Item<'a>)) {
     let mut i = 0;
     while let Some(off) = memchr::memchr(b'<', &html[i..]) {
         let lt = i + off;
         let rest = &html[lt + 1..];
         if rest.starts_with(b"!--") {
             let end = comment_end(html, lt);
-            skip.push((lt, end));
+            f(Item::Opaque(lt, end));
             i = end;
             continue;
         }
@@ -54,13 +75,17 @@ pub(crate) fn scan_page(html: &[u8], out: &mut Collector<'_>) {
                 continue;
             };
             if !tag.closed {
-                skip.push((lt, html.len()));
+                f(Item::Opaque(lt, html.len()));
                 break;
             }
             let (body_end, next) =
                 find_end_tag(html, tag.end, b"script").unwrap_or((html.len(), html.len()));
-            skip.push((lt, next));
-            script_element(html, &tag, lt, body_end, out);
+            f(Item::Script {
+                tag,
+                lt,
+                body_end,
+                next,
+            });
             i = next;
             continue;
         }
@@ -70,29 +95,57 @@ pub(crate) fn scan_page(html: &[u8], out: &mut Collector<'_>) {
         {
             let start = parse_tag(html, lt).map_or(html.len(), |t| t.end);
             let next = find_end_tag(html, start, name).map_or(html.len(), |(_, e)| e);
-            skip.push((lt, next));
+            f(Item::Opaque(lt, next));
             i = next;
             continue;
         }
         if starts_with_ci(rest, b"link") && name_boundary(html, lt + 5) {
             if let Some(tag) = parse_tag(html, lt) {
-                if let Some(url) = root::from_link_tag(&tag, out.page_url) {
-                    out.root(0, url);
-                }
                 i = tag.end.max(lt + 1);
+                f(Item::Link(tag));
                 continue;
             }
         }
         if starts_with_ci(rest, b"input") && name_boundary(html, lt + 6) {
             if let Some(tag) = parse_tag(html, lt) {
-                input(html, &tag, lt, out);
                 i = tag.end.max(lt + 1);
+                f(Item::Input(tag, lt));
                 continue;
             }
         }
         i = lt + 1;
     }
-    attribute_pass(html, &skip, out);
+}
+
+/// Scans a whole page into `out`.
+pub(crate) fn scan_page(html: &[u8], out: &mut Collector<'_>) {
+    // Parts of the page the attribute pass must not look into: comments, script elements (their
+    // start tags carry CSP `nonce=`), raw-text elements. Sorted by construction.
+    let mut skip: Vec<(usize, usize)> = Vec::new();
+    walk(html, |item| match item {
+        Item::Opaque(start, end) => skip.push((start, end)),
+        Item::Script {
+            tag,
+            lt,
+            body_end,
+            next,
+        } => {
+            skip.push((lt, next));
+            script_element(html, &tag, lt, body_end, out);
+        }
+        Item::Link(tag) => {
+            if let Some(url) = root::from_link_tag(&tag, out.page_url) {
+                out.root(0, url);
+            }
+        }
+        Item::Input(tag, lt) => input(html, &tag, lt, out),
+    });
+    attribute_tags(html, &skip, |tag, lt| {
+        if !(eq_ci(tag.name, b"input") || eq_ci(tag.name, b"script")) {
+            attributes(tag, lt, out);
+        }
+        !out.is_full()
+    });
     if memmem::find(html, b"<esi:include").is_some() {
         out.warn(
             "the page contains an unprocessed <esi:include> (LiteSpeed ESI nonce block served without an ESI processor)"
@@ -206,9 +259,14 @@ fn input(html: &[u8], tag: &Tag<'_>, lt: usize, out: &mut Collector<'_>) {
     }
 }
 
-/// Finds `nonce` outside scripts, comments and raw text; when it sits inside a tag, reads that
-/// tag's attributes. Text that merely mentions a nonce is ignored.
-fn attribute_pass(html: &[u8], skip: &[(usize, usize)], out: &mut Collector<'_>) {
+/// Finds `nonce` outside scripts, comments and raw text (the `skip` regions, sorted); when it
+/// sits inside a tag, hands that tag and the offset of its `<` to `f`, which returns false to
+/// stop. Text that merely mentions a nonce is ignored.
+pub(crate) fn attribute_tags<'a>(
+    html: &'a [u8],
+    skip: &[(usize, usize)],
+    mut f: impl FnMut(&Tag<'a>, usize) -> bool,
+) {
     let mut region = 0;
     // Offsets below this are already settled: inside a handled tag, or known to be in text.
     let mut settled = 0;
@@ -240,10 +298,7 @@ fn attribute_pass(html: &[u8], skip: &[(usize, usize)], out: &mut Collector<'_>)
             continue;
         }
         settled = tag.end;
-        if !(eq_ci(tag.name, b"input") || eq_ci(tag.name, b"script")) {
-            attributes(&tag, lt, out);
-        }
-        if out.is_full() {
+        if !f(&tag, lt) {
             return;
         }
     }
