@@ -5,9 +5,11 @@
 //!
 //! It exists to keep the page-level rules of facts §6.5 in one place: which parts of the markup
 //! can hold a nonce, and which cannot (text, comments, CSP `nonce=` attributes). The walk is a
-//! `memchr` hop from `<` to `<`; only `<script>`, `<link>` and `<input>` tags are parsed on the
-//! way, and a second `memmem` pass for `nonce` outside scripts finds the rare attribute-borne
-//! nonces on other tags.
+//! `memchr` hop from `<` to `<` that tokenizes the way HTML5 does (comments, bogus comments,
+//! raw-text elements, script escapes, quoted attribute values; checked against an HTML5 parser by
+//! `html_oracle`): other tags are only stepped over, and only `<script>`, `<link>`, `<input>` and
+//! the rare tags whose markup holds `nonce` (one `memmem` pass, consumed in step with the walk)
+//! are parsed into attributes.
 
 use super::classify::{Candidate, classify};
 use super::collect::Collector;
