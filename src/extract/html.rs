@@ -14,11 +14,19 @@ use std::sync::LazyLock;
 pub(crate) type Attr<'a> = (&'a [u8], &'a [u8]);
 
 /// A start tag read from the page.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Tag<'a> {
     /// Tag name as written (compare with [`eq_ci`]).
+    #[cfg_attr(
+        not(test),
+        expect(
+            dead_code,
+            reason = "the walk dispatches on the name before parsing; tests read it"
+        )
+    )]
     pub name: &'a [u8],
-    /// Attributes in source order, at most [`MAX_ATTRS`].
+    /// Attributes in source order, at most [`MAX_ATTRS`]; a repeated name keeps only its first
+    /// occurrence, as in HTML5.
     pub attrs: Vec<Attr<'a>>,
     /// Offset just after the closing `>`, or the input length when the tag never closes.
     pub end: usize,
@@ -64,12 +72,11 @@ pub(crate) fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' | b'\x0b' | b'\0')
 }
 
-/// Reads the tag name at `pos` (just after `<`). Returns its end offset.
+/// Reads the tag name at `pos` (just after `<`). Returns its end offset: as in HTML5, the name
+/// runs to the first space, `/` or `>` (`<x<div>` is one tag named `x<div`).
 fn tag_name_end(html: &[u8], pos: usize) -> usize {
     let mut i = pos;
-    while i < html.len()
-        && (html[i].is_ascii_alphanumeric() || matches!(html[i], b'-' | b':' | b'_'))
-    {
+    while i < html.len() && !is_space(html[i]) && !matches!(html[i], b'/' | b'>') {
         i += 1;
     }
     i
@@ -81,25 +88,46 @@ pub(crate) fn parse_tag(html: &[u8], lt: usize) -> Option<Tag<'_>> {
     if !html.get(name_start)?.is_ascii_alphabetic() {
         return None;
     }
-    let name_end = tag_name_end(html, name_start);
-    let mut tag = Tag {
+    let mut attrs = Vec::new();
+    let (name_end, end, closed) = read_tag(html, name_start, |name, value| {
+        // HTML5 drops a repeated attribute: the first one written is the one that counts.
+        if attrs.len() < MAX_ATTRS && !attrs.iter().any(|(n, _): &Attr<'_>| eq_ci(n, name)) {
+            attrs.push((name, value));
+        }
+    });
+    Some(Tag {
         name: &html[name_start..name_end],
-        attrs: Vec::new(),
-        end: html.len(),
-        closed: false,
-    };
+        attrs,
+        end,
+        closed,
+    })
+}
+
+/// Where the tag (start or end) whose name starts at `name_start` ends: the offset just after
+/// its `>`, or the input length when it never closes. Quoted attribute values are stepped over
+/// (a `>` or `<` inside them is not markup), as the HTML5 tokenizer does.
+pub(crate) fn tag_end(html: &[u8], name_start: usize) -> usize {
+    read_tag(html, name_start, |_, _| {}).1
+}
+
+/// The HTML5 tag states from the tag name on: hands each attribute to `on_attr` and returns
+/// `(end of the name, offset after the closing '>' or the input length, closed)`.
+fn read_tag<'a>(
+    html: &'a [u8],
+    name_start: usize,
+    mut on_attr: impl FnMut(&'a [u8], &'a [u8]),
+) -> (usize, usize, bool) {
+    let name_end = tag_name_end(html, name_start);
     let mut i = name_end;
     loop {
         while i < html.len() && (is_space(html[i]) || html[i] == b'/') {
             i += 1;
         }
         let Some(&b) = html.get(i) else {
-            return Some(tag);
+            return (name_end, html.len(), false);
         };
         if b == b'>' {
-            tag.end = i + 1;
-            tag.closed = true;
-            return Some(tag);
+            return (name_end, i + 1, true);
         }
         let n_start = i;
         // The first character may be '=' (the spec makes it part of the name); never stall.
@@ -126,10 +154,8 @@ pub(crate) fn parse_tag(html: &[u8], lt: usize) -> Option<Tag<'_>> {
                             i = v_start + off + 1;
                         }
                         None => {
-                            if tag.attrs.len() < MAX_ATTRS {
-                                tag.attrs.push((name, &html[v_start..]));
-                            }
-                            return Some(tag);
+                            on_attr(name, &html[v_start..]);
+                            return (name_end, html.len(), false);
                         }
                     }
                 }
@@ -143,14 +169,12 @@ pub(crate) fn parse_tag(html: &[u8], lt: usize) -> Option<Tag<'_>> {
                 None => {}
             }
         }
-        if tag.attrs.len() < MAX_ATTRS {
-            tag.attrs.push((name, value));
-        }
+        on_attr(name, value);
     }
 }
 
-/// Finds the end tag `</name` (ASCII case-insensitive, followed by space, `/` or `>`) at or after
-/// `from`. Returns `(start of "</", offset after its ">")`, or `None` when the element runs to the
+/// Finds the end tag `</name` (ASCII case-insensitive, followed by space, `/` or `>`) of a
+/// raw-text or RCDATA element at or after `from`. Returns `(start of "</", offset after its ">")`, or `None` when the element runs to the
 /// end of the input.
 pub(crate) fn find_end_tag(html: &[u8], from: usize, name: &[u8]) -> Option<(usize, usize)> {
     static END_TAG: LazyLock<memmem::Finder<'static>> =
@@ -163,15 +187,113 @@ pub(crate) fn find_end_tag(html: &[u8], from: usize, name: &[u8]) -> Option<(usi
         let after = lt + 2;
         if starts_with_ci(&html[after..], name) {
             let next = html.get(after + name.len()).copied();
-            if next.is_none_or(|b| is_space(b) || b == b'/' || b == b'>') {
-                let close =
-                    memchr::memchr(b'>', &html[after..]).map_or(html.len(), |o| after + o + 1);
-                return Some((lt, close));
+            // At the end of the input `</name` is text, not an end tag (HTML5).
+            if next.is_some_and(|b| is_space(b) || b == b'/' || b == b'>') {
+                // An end tag's attributes are tokenized too: a quoted `>` does not close it.
+                return Some((lt, tag_end(html, after)));
             }
         }
         i = after;
     }
     None
+}
+
+/// Finds the end of a script body starting at `from`, following the HTML5 script data states:
+/// after `<!--` the body is "escaped", and inside an escaped part a `<script>` starts a
+/// "double-escaped" run in which `</script>` does not end the element but only that run (so
+/// `<script><!--<script></script>--></script>` is one element); `-->` leaves either. Returns
+/// `(start of "</script", offset after its ">")`, or `None` when the body runs to the end.
+pub(crate) fn script_end(html: &[u8], from: usize) -> Option<(usize, usize)> {
+    #[derive(PartialEq, Clone, Copy)]
+    enum State {
+        Data,
+        Escaped,
+        DoubleEscaped,
+    }
+    let boundary = |at: usize| {
+        html.get(at)
+            .is_some_and(|&b| is_space(b) || b == b'/' || b == b'>')
+    };
+    let mut state = State::Data;
+    let mut i = from;
+    while i < html.len() {
+        let at = i + if state == State::Data {
+            memchr::memchr(b'<', &html[i..])?
+        } else {
+            memchr::memchr2(b'<', b'-', &html[i..])?
+        };
+        if html[at] == b'-' {
+            let mut j = at;
+            while html.get(j) == Some(&b'-') {
+                j += 1;
+            }
+            if j - at >= 2 && html.get(j) == Some(&b'>') {
+                state = State::Data;
+                j += 1;
+            }
+            i = j;
+            continue;
+        }
+        let rest = &html[at + 1..];
+        if state == State::Data && rest.starts_with(b"!--") {
+            // The dashes of `<!--` count towards a closing `-->`: `<!-->` escapes nothing.
+            let mut j = at + 4;
+            while html.get(j) == Some(&b'-') {
+                j += 1;
+            }
+            if html.get(j) == Some(&b'>') {
+                j += 1;
+            } else {
+                state = State::Escaped;
+            }
+            i = j;
+            continue;
+        }
+        if rest.first() == Some(&b'/') && starts_with_ci(&rest[1..], b"script") && boundary(at + 8)
+        {
+            if state != State::DoubleEscaped {
+                return Some((at, tag_end(html, at + 2)));
+            }
+            state = State::Escaped;
+            i = at + 8;
+            continue;
+        }
+        if state == State::Escaped && starts_with_ci(rest, b"script") && boundary(at + 7) {
+            state = State::DoubleEscaped;
+            i = at + 7;
+            continue;
+        }
+        i = at + 1;
+    }
+    None
+}
+
+/// Offset just after the comment whose `<!--` starts at `lt`, ended the way the HTML5 tokenizer
+/// ends it: `<!-->` and `<!--->` are empty comments (the "abrupt closing of empty comment"
+/// rule), `-->` closes it whatever number of dashes precede the `>` (`<!---->`, `--->`), so does
+/// `--!>`, and a `--` followed by anything else (`<!-- a -- b -->`) is comment text. Runs to the
+/// end of the input when the comment never closes.
+pub(crate) fn comment_end(html: &[u8], lt: usize) -> usize {
+    static DASHES: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(b"--"));
+    let start = lt + 4;
+    match html.get(start..) {
+        Some([b'>', ..]) => return start + 1,
+        Some([b'-', b'>', ..]) => return start + 2,
+        _ => {}
+    }
+    let mut i = start.min(html.len());
+    while let Some(off) = DASHES.find(&html[i..]) {
+        let mut j = i + off + 2;
+        while html.get(j) == Some(&b'-') {
+            j += 1;
+        }
+        match html.get(j..) {
+            Some([b'>', ..]) => return j + 1,
+            Some([b'!', b'>', ..]) => return j + 2,
+            _ => i = j,
+        }
+    }
+    html.len()
 }
 
 /// Is the byte after a tag name at `pos` a valid name terminator (so `<scripts>` is not
@@ -229,6 +351,28 @@ mod tests {
         assert_eq!(&html[start..end], b"</SCRIPT >");
         assert!(find_end_tag(b"no end", 0, b"script").is_none());
         assert!(find_end_tag(b"</scr", 0, b"script").is_none());
+    }
+
+    #[test]
+    fn comment_end_follows_html5() {
+        for (html, rest) in [
+            (&b"<!-->x"[..], &b"x"[..]),
+            (b"<!--->x", b"x"),
+            (b"<!---->x", b"x"),
+            (b"<!-- a -- b -->x", b"x"),
+            (b"<!-- a --!>x", b"x"),
+            (b"<!-- a --!-->x", b"x"),
+            (b"<!-- a ---->x", b"x"),
+            (b"<!-- a -- >x -->y", b"y"),
+            (b"<!-- a -!> -->y", b"y"),
+            (b"<!--x>-->y", b"y"),
+            (b"<!-- never", b""),
+            (b"<!-- a --", b""),
+            (b"<!--", b""),
+            (b"<!---", b""),
+        ] {
+            assert_eq!(&html[comment_end(html, 0)..], rest, "{html:?}");
+        }
     }
 
     #[test]

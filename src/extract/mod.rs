@@ -33,6 +33,8 @@ mod classify;
 mod collect;
 mod decode;
 mod html;
+#[cfg(test)]
+mod html_oracle;
 mod page;
 mod patterns;
 mod root;

@@ -5,14 +5,19 @@
 //!
 //! It exists to keep the page-level rules of facts §6.5 in one place: which parts of the markup
 //! can hold a nonce, and which cannot (text, comments, CSP `nonce=` attributes). The walk is a
-//! `memchr` hop from `<` to `<`; only `<script>`, `<link>` and `<input>` tags are parsed on the
-//! way, and a second `memmem` pass for `nonce` outside scripts finds the rare attribute-borne
-//! nonces on other tags.
+//! `memchr` hop from `<` to `<` that tokenizes the way HTML5 does (comments, bogus comments,
+//! raw-text elements, script escapes, quoted attribute values; checked against an HTML5 parser by
+//! `html_oracle`): other tags are only stepped over, and only `<script>`, `<link>`, `<input>` and
+//! the rare tags whose markup holds `nonce` (one `memmem` pass, consumed in step with the walk)
+//! are parsed into attributes.
 
 use super::classify::{Candidate, classify};
 use super::collect::Collector;
 use super::decode;
-use super::html::{Tag, eq_ci, find_end_tag, name_boundary, parse_tag, starts_with_ci};
+use super::html::{
+    Tag, comment_end, eq_ci, find_end_tag, name_boundary, parse_tag, script_end, starts_with_ci,
+    tag_end,
+};
 use super::patterns::NoncePattern;
 use super::root;
 use super::scan::{self, MAX_DECODED_SCRIPT, Origin, Script, is_nonce};
@@ -21,34 +26,90 @@ use std::sync::LazyLock;
 
 /// Bytes of markup before an `<input>` searched for a row's container hint (its form's class).
 const INPUT_CONTEXT: usize = 4096;
-/// How far back from a `nonce` hit the enclosing tag's `<` may be.
-const TAG_LOOKBACK: usize = 16 * 1024;
-/// Searchers for the literals looked for once per comment or per script `src`: built once, since
+/// Searcher for the literal looked for once per script `src`: built once, since
 /// `memmem::find` builds a searcher at every call, which costs more than the search itself on
-/// the short haystacks these are.
-static COMMENT_END: LazyLock<memmem::Finder<'static>> =
-    LazyLock::new(|| memmem::Finder::new(b"-->"));
+/// the short haystacks it runs on.
+static NONCE: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(b"nonce"));
 static LITESPEED_JS: LazyLock<memmem::Finder<'static>> =
     LazyLock::new(|| memmem::Finder::new(b"/litespeed/js/"));
-/// Raw-text elements whose content is never markup.
-const RAW_TEXT: &[&[u8]] = &[b"style", b"textarea", b"title", b"xmp", b"plaintext"];
+/// Raw-text (and RCDATA) elements whose content is never markup, as HTML5 tokenizes them in a
+/// browser that runs scripts (the only kind a nonce matters to): `<noscript>` content is text
+/// there. `<plaintext>` has no end tag: its content runs to the end of the page.
+const RAW_TEXT: &[&[u8]] = &[
+    b"style",
+    b"textarea",
+    b"title",
+    b"xmp",
+    b"iframe",
+    b"noembed",
+    b"noframes",
+    b"noscript",
+    b"plaintext",
+];
 
-/// Scans a whole page into `out`.
-pub(crate) fn scan_page(html: &[u8], out: &mut Collector<'_>) {
-    // Parts of the page the attribute pass must not look into: comments, script elements (their
-    // start tags carry CSP `nonce=`), raw-text elements. Sorted by construction.
-    let mut skip: Vec<(usize, usize)> = Vec::new();
+/// One thing the page walk meets that the scan acts on, in page order.
+pub(crate) enum Item<'a> {
+    /// A `<script>` element: its start tag (whose `<` is at `lt`) and where its body ends.
+    Script {
+        /// The start tag.
+        tag: Tag<'a>,
+        /// Offset of the start tag's `<`.
+        lt: usize,
+        /// Offset just after the body (the `<` of `</script`, or the input length).
+        body_end: usize,
+    },
+    /// A `<link>` tag.
+    Link(Tag<'a>),
+    /// An `<input>` tag whose `<` is at the offset.
+    Input(Tag<'a>, usize),
+    /// Any other start tag (`<link>` included, `<script>` and `<input>` not) whose markup holds
+    /// `nonce`, and the offset of its `<`: the rare attribute-borne nonces live there.
+    NonceTag(Tag<'a>, usize),
+}
+
+/// Walks the markup of a page and hands every [`Item`] to `f`, in page order. This is the
+/// tokenizer's view of the page that the tests compare with an HTML5 parser's.
+pub(crate) fn walk<'a>(html: &'a [u8], mut f: impl FnMut(Item<'a>)) {
+    // Every `nonce` in the page, consumed in step with the walk: a tag holds one when the next
+    // hit not before its `<` is before its end.
+    let mut hits = NONCE.find_iter(html).peekable();
+    let mut holds_nonce = |lt: usize, end: usize| {
+        while hits.next_if(|&h| h < lt).is_some() {}
+        hits.peek().is_some_and(|&h| h < end)
+    };
     let mut i = 0;
     while let Some(off) = memchr::memchr(b'<', &html[i..]) {
         let lt = i + off;
         let rest = &html[lt + 1..];
         if rest.starts_with(b"!--") {
-            let end = COMMENT_END
-                .find(&html[lt + 4..])
-                .map_or(html.len(), |o| lt + 4 + o + 3);
-            skip.push((lt, end));
-            i = end;
+            i = comment_end(html, lt);
             continue;
+        }
+        match rest.first() {
+            // `<!…>` (doctype, `<![CDATA[` outside foreign content) and `<?…>`: bogus comments,
+            // ended by the first `>`.
+            Some(b'!' | b'?') => {
+                i = memchr::memchr(b'>', &html[lt + 2..]).map_or(html.len(), |o| lt + 3 + o);
+                continue;
+            }
+            Some(b'/') => {
+                i = match rest.get(1) {
+                    // An end tag: its attributes (quotes included) are still tokenized.
+                    Some(c) if c.is_ascii_alphabetic() => tag_end(html, lt + 2),
+                    Some(b'>') => lt + 3,
+                    // `</` then anything else: a bogus comment up to the first `>`.
+                    Some(_) => {
+                        memchr::memchr(b'>', &html[lt + 2..]).map_or(html.len(), |o| lt + 3 + o)
+                    }
+                    None => lt + 1,
+                };
+                continue;
+            }
+            Some(c) if c.is_ascii_alphabetic() => {}
+            _ => {
+                i = lt + 1;
+                continue;
+            }
         }
         if starts_with_ci(rest, b"script") && name_boundary(html, lt + 7) {
             let Some(tag) = parse_tag(html, lt) else {
@@ -56,13 +117,10 @@ pub(crate) fn scan_page(html: &[u8], out: &mut Collector<'_>) {
                 continue;
             };
             if !tag.closed {
-                skip.push((lt, html.len()));
                 break;
             }
-            let (body_end, next) =
-                find_end_tag(html, tag.end, b"script").unwrap_or((html.len(), html.len()));
-            skip.push((lt, next));
-            script_element(html, &tag, lt, body_end, out);
+            let (body_end, next) = script_end(html, tag.end).unwrap_or((html.len(), html.len()));
+            f(Item::Script { tag, lt, body_end });
             i = next;
             continue;
         }
@@ -70,31 +128,81 @@ pub(crate) fn scan_page(html: &[u8], out: &mut Collector<'_>) {
             .iter()
             .find(|n| starts_with_ci(rest, n) && name_boundary(html, lt + 1 + n.len()))
         {
-            let start = parse_tag(html, lt).map_or(html.len(), |t| t.end);
-            let next = find_end_tag(html, start, name).map_or(html.len(), |(_, e)| e);
-            skip.push((lt, next));
+            // The start tag is markup (its attributes are read); only the content is not.
+            let start = match parse_tag(html, lt) {
+                Some(tag) => {
+                    let end = tag.end;
+                    if tag.closed && holds_nonce(lt, end) {
+                        f(Item::NonceTag(tag, lt));
+                    }
+                    end
+                }
+                None => html.len(),
+            };
+            let next = if *name == b"plaintext" {
+                html.len()
+            } else {
+                find_end_tag(html, start, name).map_or(html.len(), |(_, e)| e)
+            };
             i = next;
             continue;
         }
         if starts_with_ci(rest, b"link") && name_boundary(html, lt + 5) {
             if let Some(tag) = parse_tag(html, lt) {
-                if let Some(url) = root::from_link_tag(&tag, out.page_url) {
-                    out.root(0, url);
+                // A tag cut by the end of the input is dropped (HTML5).
+                if !tag.closed {
+                    break;
                 }
-                i = tag.end.max(lt + 1);
+                i = tag.end;
+                if holds_nonce(lt, tag.end) {
+                    f(Item::NonceTag(tag.clone(), lt));
+                }
+                f(Item::Link(tag));
                 continue;
             }
         }
         if starts_with_ci(rest, b"input") && name_boundary(html, lt + 6) {
             if let Some(tag) = parse_tag(html, lt) {
-                input(html, &tag, lt, out);
-                i = tag.end.max(lt + 1);
+                if !tag.closed {
+                    break;
+                }
+                i = tag.end;
+                f(Item::Input(tag, lt));
                 continue;
             }
         }
-        i = lt + 1;
+        // Any other start tag: stepped over whole, so markup inside its quoted values is not.
+        i = tag_end(html, lt + 1);
+        if holds_nonce(lt, i) {
+            if let Some(tag) = parse_tag(html, lt).filter(|t| t.closed) {
+                f(Item::NonceTag(tag, lt));
+            }
+        }
     }
-    attribute_pass(html, &skip, out);
+}
+
+/// Scans a whole page into `out`.
+pub(crate) fn scan_page(html: &[u8], out: &mut Collector<'_>) {
+    // Tags with attribute-borne nonces are read after the rest of the page.
+    let mut nonce_tags = Vec::new();
+    walk(html, |item| match item {
+        Item::Script {
+            tag, lt, body_end, ..
+        } => script_element(html, &tag, lt, body_end, out),
+        Item::Link(tag) => {
+            if let Some(url) = root::from_link_tag(&tag, out.page_url) {
+                out.root(0, url);
+            }
+        }
+        Item::Input(tag, lt) => input(html, &tag, lt, out),
+        Item::NonceTag(tag, lt) => nonce_tags.push((tag, lt)),
+    });
+    for (tag, lt) in &nonce_tags {
+        if out.is_full() {
+            break;
+        }
+        attributes(tag, *lt, out);
+    }
     if memmem::find(html, b"<esi:include").is_some() {
         out.warn(
             "the page contains an unprocessed <esi:include> (LiteSpeed ESI nonce block served without an ESI processor)"
@@ -205,49 +313,6 @@ fn input(html: &[u8], tag: &Tag<'_>, lt: usize, out: &mut Collector<'_>) {
     let around = &html[start..tag.end];
     if let Some(row) = classify(Candidate::Input(&name), &[around]) {
         out.nonce((lt, 0), value.trim_ascii(), row);
-    }
-}
-
-/// Finds `nonce` outside scripts, comments and raw text; when it sits inside a tag, reads that
-/// tag's attributes. Text that merely mentions a nonce is ignored.
-fn attribute_pass(html: &[u8], skip: &[(usize, usize)], out: &mut Collector<'_>) {
-    let mut region = 0;
-    // Offsets below this are already settled: inside a handled tag, or known to be in text.
-    let mut settled = 0;
-    for hit in memmem::find_iter(html, b"nonce") {
-        if hit < settled {
-            continue;
-        }
-        while region < skip.len() && skip[region].1 <= hit {
-            region += 1;
-        }
-        if let Some(&(start, end)) = skip.get(region) {
-            if start <= hit {
-                settled = end;
-                continue;
-            }
-        }
-        let floor = settled.max(hit.saturating_sub(TAG_LOOKBACK));
-        let Some(off) = memchr::memrchr(b'<', &html[floor..hit]) else {
-            settled = hit + 1;
-            continue;
-        };
-        let lt = floor + off;
-        let Some(tag) = parse_tag(html, lt) else {
-            settled = hit + 1;
-            continue;
-        };
-        if tag.end <= hit {
-            settled = hit + 1;
-            continue;
-        }
-        settled = tag.end;
-        if !(eq_ci(tag.name, b"input") || eq_ci(tag.name, b"script")) {
-            attributes(&tag, lt, out);
-        }
-        if out.is_full() {
-            return;
-        }
     }
 }
 

@@ -480,6 +480,68 @@ fn text_and_comments_that_mention_nonces_are_ignored() {
 }
 
 #[test]
+fn html5_comment_edge_cases_end_where_a_browser_ends_them() {
+    let script =
+        r#"<script>var wpApiSettings={"root":"http://x/wp-json/","nonce":"0123abcdef"}</script>"#;
+    // Abruptly closed empty comments, a `--!>` close, dashes inside and a four-dash comment.
+    for comment in [
+        "<!-->",
+        "<!--->",
+        "<!---->",
+        "<!-- a -- b -->",
+        "<!-- a --!>",
+        "<!-- a --->",
+        "<!-- <!-- -->",
+    ] {
+        let html = format!("{comment}{script}");
+        assert_eq!(
+            nonces(&html),
+            wp_rest("0123abcdef", "wpApiSettings"),
+            "{comment}"
+        );
+    }
+    // Not closers: `-- >`, `-!>`, `--!x>`; the comment swallows the script.
+    for comment in ["<!-- a -- >", "<!-- a -!>", "<!-- a --!x>", "<!--x>"] {
+        let html = format!("{comment}{script}");
+        assert!(nonces(&html).is_empty(), "{comment}");
+    }
+}
+
+#[test]
+fn markup_is_tokenized_the_html5_way() {
+    let script =
+        r#"<script>var wpApiSettings={"root":"http://x/wp-json/","nonce":"0123abcdef"}</script>"#;
+    // Not markup in HTML5: a quoted attribute value, raw-text elements (`<noscript>` in a browser
+    // that runs scripts), a bogus comment (`<?`, `<!x`, `</ x`) up to the first `>`.
+    for wrap in [
+        "<div title=\"{}\">",
+        "<iframe>{}</iframe>",
+        "<noscript>{}</noscript>",
+        "<noembed>{}</noembed>",
+        "<noframes>{}</noframes>",
+        "<plaintext></plaintext>{}",
+        "<? {} ?>",
+        "<!x {}",
+        "</ x {}",
+        "</div title='{}'>",
+    ] {
+        let html = wrap.replace("{}", script);
+        assert!(nonces(&html).is_empty(), "{html}");
+    }
+    // A `<script>` inside an escaped (`<!--`) part of a script does not end at its `</script>`.
+    let html = r#"<script><!-- document.write("<script></script>"); --> var wpApiSettings={"nonce":"0123abcdef"};</script>"#;
+    assert_eq!(nonces(html), wp_rest("0123abcdef", "wpApiSettings"));
+    // A repeated attribute keeps its first value; a tag cut by the end of the page is dropped.
+    assert!(nonces(r#"<div data-nonce="x" data-nonce="0123456789">"#).is_empty());
+    assert!(nonces(r#"<div data-nonce="0123456789""#).is_empty());
+    // The start tag of a raw-text element is markup.
+    assert_eq!(
+        nonces(r#"<textarea data-nonce="0123456789"></textarea>"#),
+        one("0123456789", "nonce-attr", "unknown")
+    );
+}
+
+#[test]
 fn generic_nonce_keys_never_claim_wp_rest() {
     let html = r#"<script id="ppcp-smart-buttons-js-extra">var PayPalCommerceGateway = {"ajax":{"create_order":{"endpoint":"https:\/\/ex.com\/?wc-ajax=ppc-create-order","nonce":"9c0d1e2f3a"}},"wp_rest_nonce":"0d1e2f3a4b","restNonce":"1e2f3a4b5c"};</script>"#;
     assert_eq!(

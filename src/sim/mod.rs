@@ -711,7 +711,9 @@ fn json_escape_slashes(s: &str) -> String {
     s.replace('/', "\\/")
 }
 
-fn render(shape: &Shape, root: &str, nonce: &str, path: &str) -> String {
+/// The HTML the simulated site serves for a page of this shape (before `{{nonce:ACTION}}`
+/// placeholders and the cache marker are filled in).
+pub(crate) fn render(shape: &Shape, root: &str, nonce: &str, path: &str) -> String {
     let head = format!(
         "<!DOCTYPE html>\n<html lang=\"en-US\">\n<head>\n<meta charset=\"UTF-8\" />\n<title>{path} &#8211; Simulated WordPress</title>\n<link rel=\"https://api.w.org/\" href=\"{}\" />\n<script nonce=\"r4nd0mCSPn0nce+/=\">window.csp = true;</script>\n",
         root.replace('&', "&#038;")
