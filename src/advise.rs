@@ -182,13 +182,9 @@ fn ttl(
     g: &Group,
     tick: i64,
 ) -> (usize, Recommendation) {
-    // A value the setting accepts: rounded down (the safe way) to the setting's step. Below one
-    // step, no value of this setting is safe, and the advice says so instead of a number.
-    let step = spec.map_or(1, |s| s.ttl_unit.seconds());
-    let value = g.share / step * step;
-    if value < 1 {
+    let Some(value) = settable(g.share, spec) else {
         return unexpressible(layer, spec, g, tick);
-    }
+    };
     let aged: Vec<i64> = g.dead.iter().filter_map(|p| p.age_s).collect();
     // A dead page whose copy is older than the new lifespan would have been rendered again, with
     // a nonce WordPress still accepts.
@@ -254,6 +250,14 @@ fn ttl(
     )
 }
 
+/// The safe lifespan `share` as a value the layer's setting accepts: rounded down (the safe way)
+/// to the setting's step; `None` when not even one step is safe.
+fn settable(share: i64, spec: Option<&LayerSpec>) -> Option<i64> {
+    let step = spec.map_or(1, |s| s.ttl_unit.seconds());
+    let value = share / step * step;
+    (value >= 1).then_some(value)
+}
+
 /// The lifespan advice when the longest safe lifespan is shorter than the setting's smallest step
 /// (Cache Enabler's whole hours against a 20 s nonce life): no value of the setting can work, so
 /// the advice says so and points at the exclusion, which [`exclude`] then gives for every page.
@@ -305,7 +309,7 @@ fn unexpressible(
 }
 
 fn exclude(spec: &'static LayerSpec, g: &Group) -> Option<(usize, Recommendation)> {
-    let unexpressible = g.share < 1 || g.share / spec.ttl_unit.seconds() < 1;
+    let unexpressible = settable(g.share, Some(spec)).is_none();
     let no_expiry = (spec.default_ttl_s.is_none() && !spec.ttl_from_config) || unexpressible;
     // Only a plugin's lifespan is a known setting; servers, proxies and CDNs are configured per
     // site, so a copy older than their built-in default says nothing.
