@@ -17,10 +17,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::audit::human_duration;
 use crate::cache::{self, LayerSpec, NO_KEY, UNKNOWN};
 use crate::clock::NonceClock;
-use crate::model::{NonceState, PageResult, Recommendation, Verdict};
+use crate::model::{NonceState, PageResult, Recommendation, Verdict, human_duration};
 
 /// `UI path (option key)`, as the operator finds it.
 fn setting_text(ui: &str, key: &str) -> String {
@@ -427,6 +426,51 @@ fn url_path(u: &str) -> String {
     url::Url::parse(u)
         .map(|p| p[url::Position::BeforePath..].to_owned())
         .unwrap_or_else(|_| u.to_owned())
+}
+
+/// Examples a [`Forecast`](crate::model::Forecast) names.
+const FORECAST_EXAMPLES: usize = 5;
+
+/// One death time's page count and its first examples as (sitemap position, URL).
+type ForecastGroup = (u64, Vec<(u64, String)>);
+
+/// When the cached pages alive now start serving dead nonces: fresh and expiring pages served
+/// by a cache, grouped by their `dies_at`, soonest first (uncached pages are re-rendered on every
+/// view and never go stale). Built as pages finish, in any order, holding per death time only a
+/// count and the first few URLs in sitemap order, so its memory does not grow with the site.
+#[derive(Debug, Default)]
+pub struct Forecaster {
+    groups: BTreeMap<chrono::DateTime<chrono::Utc>, ForecastGroup>,
+}
+
+impl Forecaster {
+    /// Counts page `p`, found at sitemap position `seq`, if it is a cached live page.
+    pub fn add(&mut self, seq: u64, p: &PageResult) {
+        let cached = p.cache.hit == Some(true) || p.cache.age_s.is_some_and(|a| a > 0);
+        if !matches!(p.verdict, Verdict::Fresh | Verdict::Expiring) || !cached {
+            return;
+        }
+        let Some(d) = p.dies_at else { return };
+        let (count, examples) = self.groups.entry(d).or_default();
+        *count += 1;
+        let at = examples.partition_point(|(s, _)| *s < seq);
+        if at < FORECAST_EXAMPLES {
+            examples.insert(at, (seq, p.url.clone()));
+            examples.truncate(FORECAST_EXAMPLES);
+        }
+    }
+
+    /// The groups, soonest first.
+    pub fn finish(self) -> Vec<crate::model::Forecast> {
+        self.groups
+            .into_iter()
+            .map(|(dies_at, (pages, examples))| crate::model::Forecast {
+                dies_at,
+                pages,
+                examples: examples.into_iter().map(|(_, u)| u).collect(),
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]

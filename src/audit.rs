@@ -10,17 +10,19 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use thiserror::Error;
-use tokio::sync::{OnceCell, mpsc};
+use tokio::sync::mpsc;
 use url::Url;
 
-use crate::cache;
-use crate::clock::{NonceClock, utc};
-use crate::discover::{self, DiscoverError, PageUrl, Target, WalkConfig, origin_of};
+use crate::advise::Forecaster;
+use crate::cache::{self, calibrate, calibrate::Calibrator};
+use crate::clock::NonceClock;
+use crate::discover::{self, DiscoverError, PageUrl, Target, WalkConfig};
 use crate::extract;
-use crate::fetch::{FetchConfig, FetchError, Fetcher, same_origin};
-use crate::model::{NonceRow, NonceState, PageResult, Report, SCHEMA, Severity, Summary, Verdict};
+use crate::fetch::{FetchConfig, FetchError, Fetched, Fetcher, same_origin};
+use crate::judge::{self, Evidence, Fetch, Rest};
+use crate::model::{NonceRow, PageResult, Report, SCHEMA, Summary};
 use crate::rows::RowSink;
-use crate::verify::{ControlOutcome, ProbeOutcome, Verifier};
+use crate::verify::Verifier;
 
 /// Default number of pages fetched at once: polite to a PHP origin behind a cache.
 pub const DEFAULT_CONCURRENCY: usize = 4;
@@ -97,15 +99,11 @@ pub fn quiet() -> EventSink {
     Arc::new(|_| {})
 }
 
-type RootCell = Arc<OnceCell<Result<Url, String>>>;
-type OffsetCell = Arc<OnceCell<Option<(i32, &'static str)>>>;
-
 struct Ctx {
     fetcher: Fetcher,
     verifier: Verifier,
     clock: NonceClock,
-    fallback_roots: tokio::sync::Mutex<HashMap<String, RootCell>>,
-    offsets: tokio::sync::Mutex<HashMap<String, OffsetCell>>,
+    calibrator: Calibrator,
     server_time: Mutex<Option<DateTime<Utc>>>,
 }
 
@@ -191,8 +189,7 @@ pub async fn run(config: &AuditConfig, events: EventSink) -> Result<Report, Audi
         verifier: Verifier::new(fetcher.clone()),
         fetcher: fetcher.clone(),
         clock: NonceClock::new(config.nonce_life_s),
-        fallback_roots: tokio::sync::Mutex::new(HashMap::new()),
-        offsets: tokio::sync::Mutex::new(HashMap::new()),
+        calibrator: Calibrator::default(),
         server_time: Mutex::new(None),
     });
 
@@ -323,10 +320,7 @@ pub async fn run(config: &AuditConfig, events: EventSink) -> Result<Report, Audi
     let advice: Vec<crate::advise::Finding> = advice.into_iter().map(|(_, p)| p).collect();
     let recommendations = crate::advise::recommend_findings(&advice, &ctx.clock);
     let forecast = forecast.finish();
-    let offset = {
-        let map = ctx.offsets.lock().await;
-        map.values().find_map(|c| c.get().copied().flatten())
-    };
+    let offset = ctx.calibrator.any().await;
     let mut warnings = walk.warnings;
     if let Some(why) = pages.failure() {
         warnings.push(why.to_owned());
@@ -400,82 +394,45 @@ pub async fn list_pages(
     }
 }
 
-fn rest_nonces(rows: &[NonceRow]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for r in rows.iter().filter(|r| r.action == "wp_rest") {
-        if !out.contains(&r.value) {
-            out.push(r.value.clone());
-        }
-    }
-    out
-}
-
-async fn fallback_root(ctx: &Ctx, page: &Url) -> Result<Url, String> {
-    let origin = origin_of(page).ok_or_else(|| "the page URL has no origin".to_owned())?;
-    let cell = {
-        let mut map = ctx.fallback_roots.lock().await;
-        Arc::clone(map.entry(origin.to_string()).or_default())
-    };
-    cell.get_or_init(|| async {
-        let mut last = String::from("no REST root candidate");
-        for candidate in ["/wp-json/", "/?rest_route=/"] {
-            let Ok(root) = origin.join(candidate) else {
-                continue;
-            };
-            match ctx.verifier.control(&root).await {
-                ControlOutcome::NotRest(reason) => last = format!("{root}: {reason}"),
-                _ => return Ok(root),
-            }
-        }
-        Err(format!(
-            "the page advertises no REST root and none of the usual ones answers ({last})"
-        ))
-    })
-    .await
-    .clone()
-}
-
+/// Fetches one page, reads it, asks the site about its nonces, and hands what it saw to the
+/// judge. Every decision about the verdict is [`judge::judge`]'s.
 async fn audit_page(ctx: &Ctx, page: PageUrl) -> PageResult {
-    let url_s = page.url.to_string();
-    let row = |r: PageResult| PageResult {
-        lastmod: page.lastmod.clone(),
-        ..r
+    let (final_url, fetch) = gather(ctx, &page.url).await;
+    let evidence = Evidence {
+        url: page.url.to_string(),
+        lastmod: page.lastmod,
+        final_url,
+        fetch,
     };
-    if let Err(reason) = ctx.fetcher.robots_allow(&page.url).await {
-        return row(PageResult::error(&url_s, None, reason));
+    judge::judge(evidence, &ctx.clock)
+}
+
+/// The I/O half of [`audit_page`]: where the page ended up (when not at its own URL) and what
+/// was seen on the way.
+async fn gather(ctx: &Ctx, url: &Url) -> (Option<String>, Fetch) {
+    if let Err(reason) = ctx.fetcher.robots_allow(url).await {
+        return (None, Fetch::Disallowed(reason));
     }
-    let resp = match ctx.fetcher.page(&page.url).await {
+    let resp = match ctx.fetcher.page(url).await {
         Ok(r) => r,
-        Err(e) => {
-            return row(PageResult::error(
-                &url_s,
-                None,
-                format!("fetch failed: {e}"),
-            ));
-        }
+        Err(e) => return (None, Fetch::Failed(e.to_string())),
     };
     ctx.saw_time(resp.date);
-    let final_url = (resp.url != page.url).then(|| resp.url.to_string());
+    let final_url = (resp.url != *url).then(|| resp.url.to_string());
     if (300..400).contains(&resp.status) {
-        let to = resp.header("location").unwrap_or("(no Location header)");
-        return row(PageResult {
-            final_url,
-            ..PageResult::error(
-                &url_s,
-                Some(resp.status),
-                format!("redirects to another site ({to}); not followed"),
-            )
-        });
+        let location = resp.header("location").map(str::to_owned);
+        let status = resp.status;
+        return (final_url, Fetch::Redirected { status, location });
     }
     if !(200..300).contains(&resp.status) {
-        let mut reason = format!("HTTP {}", resp.status);
-        if let Some(t) = crate::util::html_title(&resp.body) {
-            reason.push_str(&format!(" (\"{t}\")"));
-        }
-        return row(PageResult {
+        let title = crate::util::html_title(&resp.body);
+        return (
             final_url,
-            ..PageResult::error(&url_s, Some(resp.status), reason)
-        });
+            Fetch::Status {
+                status: resp.status,
+                title,
+            },
+        );
     }
     // Valid UTF-8 is the rule: check it at memory speed and borrow, and only pay for the lossy
     // (character by character) conversion when the page really has invalid bytes.
@@ -489,230 +446,73 @@ async fn audit_page(ctx: &Ctx, page: PageUrl) -> PageResult {
         notes.extend(scan_combined_scripts(ctx, &resp.url, &mut found).await);
     }
     let mut cache_info = cache::fingerprint(&resp.headers, &html, resp.date, None);
-    if cache_info.approximate && uses_local_marker(&cache_info) {
-        if let Some((offset, _)) = site_offset(ctx, &resp.url).await {
+    if cache_info.approximate && calibrate::uses_local_marker(&cache_info) {
+        if let Some((offset, _)) = ctx.calibrator.offset(&ctx.fetcher, &resp.url).await {
             cache_info = cache::fingerprint(&resp.headers, &html, resp.date, Some(offset));
         }
     }
     let nonces: Vec<NonceRow> = found.nonces.iter().map(NonceRow::from_found).collect();
-    let mut result = PageResult {
-        url: url_s.clone(),
-        status: Some(resp.status),
-        verdict: Verdict::NoNonce,
-        reason: None,
-        nonces,
-        dies_at: None,
-        cache: cache_info,
-        lastmod: page.lastmod.clone(),
-        rest_root: None,
-        final_url,
-        died_at: None,
-        notes,
+    let to_probe = judge::nonces_to_probe(&nonces);
+    let rest = if to_probe.is_empty() {
+        Rest::NoRestNonce
+    } else {
+        ask_rest(ctx, url, &resp, found.rest_root.clone(), &to_probe).await
     };
-    let page_time = resp.date.map(|d| d.timestamp());
-    let to_probe = rest_nonces(&result.nonces);
-    if to_probe.is_empty() {
-        date_other_nonces(ctx, &mut result, None, page_time);
-        judge_without_rest_nonce(&mut result);
-        return result;
-    }
+    let page = judge::Page {
+        status: resp.status,
+        date: resp.date.map(|d| d.timestamp()),
+        nonces,
+        cache: cache_info,
+        notes,
+        rest,
+    };
+    (final_url, Fetch::Page(page))
+}
 
-    let advertised = found
-        .rest_root
-        .clone()
+/// Finds the page's REST root (advertised in the page, in its `Link` header, or one of the
+/// usual ones), checks that the nonce check is observable there, and asks about each nonce.
+async fn ask_rest(
+    ctx: &Ctx,
+    page: &Url,
+    resp: &Fetched,
+    in_page: Option<String>,
+    to_probe: &[String],
+) -> Rest {
+    let advertised = in_page
         .or_else(|| {
             resp.header("link")
                 .and_then(|l| extract::rest_root_from_link_header(l, &resp.url))
         })
         .map(|r| Url::parse(&r).map_err(|e| format!("unusable REST root `{r}`: {e}")));
     let root = match advertised {
-        Some(Ok(r)) => Ok(r),
-        Some(Err(e)) => Err(e),
-        None => fallback_root(ctx, &resp.url).await,
+        Some(found) => found,
+        None => ctx.verifier.fallback_root(&resp.url).await,
     };
     let root = match root {
-        Ok(r) if !same_origin(&r, &page.url) => Err(format!(
-            "the page's REST root {r} is on another origin; nonces are only sent to the audited site"
-        )),
-        other => other,
-    };
-    let root = match root {
-        Ok(r) => r,
-        Err(reason) => {
-            result.verdict = Verdict::Unverifiable;
-            result.reason = Some(reason);
-            date_other_nonces(ctx, &mut result, None, page_time);
-            return result;
+        Ok(r) if !same_origin(&r, page) => {
+            return Rest::NoRoot(format!(
+                "the page's REST root {r} is on another origin; nonces are only sent to the audited site"
+            ));
         }
+        Ok(r) => r,
+        Err(reason) => return Rest::NoRoot(reason),
     };
-    result.rest_root = Some(root.to_string());
     if let Some(problem) = ctx.verifier.control(&root).await.problem() {
-        result.verdict = Verdict::Unverifiable;
-        result.reason = Some(format!("REST check not observable at {root}: {problem}"));
-        date_other_nonces(ctx, &mut result, None, page_time);
-        return result;
+        return Rest::NotObservable {
+            root: root.to_string(),
+            problem: problem.to_owned(),
+        };
     }
-
-    let mut dead = Vec::new();
-    let mut unverifiable = Vec::new();
-    let mut expiring = false;
-    let mut dies_at: Option<i64> = None;
-    // The tick the page was rendered in, when a probe proves it (current or previous tick).
-    let mut render_tick: Option<i64> = None;
-    let mut now = page_time;
-    for nonce in &to_probe {
+    let mut answers = Vec::with_capacity(to_probe.len());
+    for nonce in to_probe {
         let outcome = ctx.verifier.probe(&root, nonce).await;
         ctx.saw_time(outcome.server_time());
-        let mut nonce_dies = None;
-        let state = match &outcome {
-            ProbeOutcome::Rejected { .. } => {
-                dead.push(nonce.clone());
-                NonceState::Rejected
-            }
-            ProbeOutcome::Inconclusive { reason, .. } => {
-                unverifiable.push(format!("{nonce}: {reason}"));
-                NonceState::Unverifiable
-            }
-            ProbeOutcome::Accepted {
-                refreshed,
-                server_time,
-            } => {
-                let probe_now = server_time.map(|t| t.timestamp());
-                now = probe_now.or(now);
-                let (state, current) = match refreshed {
-                    Some(r) if r == nonce => (NonceState::Current, true),
-                    Some(_) => (NonceState::Previous, false),
-                    None => (NonceState::AcceptedUnknownTick, false),
-                };
-                expiring |= !current;
-                match probe_now {
-                    Some(t) => {
-                        let i = ctx.clock.tick_at(t);
-                        if state != NonceState::AcceptedUnknownTick {
-                            render_tick = Some(if current { i } else { i - 1 });
-                        }
-                        let d = ctx.clock.dies_at_for_accepted(t, current);
-                        nonce_dies = Some(d);
-                        dies_at = Some(dies_at.map_or(d, |x| x.min(d)));
-                    }
-                    None => unverifiable.push(format!(
-                        "{nonce}: accepted, but the server sent no Date header to date it"
-                    )),
-                }
-                state
-            }
-        };
-        for r in result
-            .nonces
-            .iter_mut()
-            .filter(|r| &r.value == nonce && r.action == extract::WP_REST)
-        {
-            r.state = state;
-            r.dies_at = nonce_dies.map(utc);
-        }
+        answers.push((nonce.clone(), outcome));
     }
-    result.dies_at = dies_at.map(utc);
-    date_other_nonces(ctx, &mut result, render_tick, now);
-    let age = result
-        .cache
-        .age_s
-        .map(|a| format!("; the cached copy is {} old", human_duration(a)))
-        .unwrap_or_default();
-    if !dead.is_empty() {
-        result.verdict = Verdict::Dead;
-        result.dies_at = None;
-        result.died_at = result
-            .cache
-            .generated_at
-            .map(|g| utc(ctx.clock.dies_at_for_generation(g.timestamp()) + 1));
-        result.reason = Some(format!(
-            "the site rejects nonce {} (403 rest_cookie_invalid_nonce){age}",
-            dead.join(", ")
-        ));
-    } else if !unverifiable.is_empty() {
-        result.verdict = Verdict::Unverifiable;
-        result.reason = Some(unverifiable.join("; "));
-    } else if expiring {
-        result.verdict = Verdict::Expiring;
-        let unknown = result
-            .nonces
-            .iter()
-            .any(|n| n.state == NonceState::AcceptedUnknownTick);
-        result.reason = Some(if unknown {
-            format!(
-                "accepted, but the site sent no refreshed X-WP-Nonce (WordPress < 4.6?): assuming the earliest death{age}"
-            )
-        } else {
-            format!("nonce from the previous tick: still accepted, dies at the next boundary{age}")
-        });
-    } else {
-        result.verdict = Verdict::Fresh;
+    Rest::Probed {
+        root: root.to_string(),
+        answers,
     }
-    if matches!(result.verdict, Verdict::Fresh | Verdict::Expiring) {
-        explain_old_copy_with_live_nonce(ctx, &mut result);
-    }
-    result
-}
-
-/// Whether a layer dated the copy from a site-local timestamp (which needs the site's offset).
-fn uses_local_marker(info: &cache::CacheInfo) -> bool {
-    info.layers
-        .iter()
-        .any(|l| l.age_source == Some(cache::SOURCE_MARKER_LOCAL))
-}
-
-/// The site's UTC offset, found once per origin: the REST index's `gmt_offset` first (no page
-/// is cache-busted for it), else a cache-busted fetch of the page compared with its `Date`
-/// header, rounded to 15 minutes.
-async fn site_offset(ctx: &Ctx, page: &Url) -> Option<(i32, &'static str)> {
-    let origin = origin_of(page)?;
-    let cell = {
-        let mut map = ctx.offsets.lock().await;
-        Arc::clone(map.entry(origin.to_string()).or_default())
-    };
-    *cell
-        .get_or_init(|| async {
-            let from_index = async {
-                let root = origin.join("/wp-json/").ok()?;
-                let resp = ctx.fetcher.json(&root).await.ok()?;
-                let v: serde_json::Value = serde_json::from_slice(&resp.body).ok()?;
-                let hours = match v.get("gmt_offset")? {
-                    serde_json::Value::Number(n) => n.as_f64()?,
-                    serde_json::Value::String(s) => s.trim().parse().ok()?,
-                    _ => return None,
-                };
-                let secs = (hours * 3600.0).round();
-                (secs.abs() <= 18.0 * 3600.0).then_some((secs as i32, "rest-index"))
-            };
-            if let Some(found) = from_index.await {
-                return Some(found);
-            }
-            let mut busted = page.clone();
-            busted
-                .query_pairs_mut()
-                .append_pair(crate::verify::CACHE_BUSTER, &random_token());
-            let resp = ctx.fetcher.page(&busted).await.ok()?;
-            let date = resp.date?;
-            let html = String::from_utf8_lossy(&resp.body);
-            // Offset 0 on purpose: the stamp's wall clock is read as it is printed, and its
-            // distance from `Date` is the offset being measured (read as an uncalibrated guess,
-            // a stamp east of UTC would lie in the future and be discarded).
-            let info = cache::fingerprint(&resp.headers, &html, Some(date), Some(0));
-            let generated = info
-                .layers
-                .iter()
-                .filter(|l| l.age_source == Some(cache::SOURCE_MARKER_LOCAL))
-                .find_map(|l| l.generated_at)?;
-            let raw = (generated - date).num_seconds();
-            let rounded = ((raw as f64) / 900.0).round() as i64 * 900;
-            (rounded.abs() <= 18 * 3600).then_some((rounded as i32, "cache-busted-page"))
-        })
-        .await
-}
-
-fn random_token() -> String {
-    use rand::Rng;
-    format!("{:012x}", rand::rng().random::<u64>() & 0xffff_ffff_ffff)
 }
 
 /// LiteSpeed's combined JS files can hold the inline scripts, nonces included, when the page has
@@ -753,195 +553,4 @@ async fn scan_combined_scripts(
         }
     }
     notes
-}
-
-/// Dates the nonces that cannot be probed (other plugins' actions) by the page's render tick:
-/// proved by a `wp_rest` probe when there was one, else from the copy's generation time. An
-/// action with its own nonce life (Gravity Forms: 3 days) is dated with that life.
-fn date_other_nonces(ctx: &Ctx, page: &mut PageResult, render_tick: Option<i64>, now: Option<i64>) {
-    let generated = page.cache.generated_at.map(|g| g.timestamp()).or_else(|| {
-        // Without a dated copy, a page with no cache is rendered now.
-        (page.cache.layers.is_empty() || page.cache.hit == Some(false))
-            .then_some(now)
-            .flatten()
-    });
-    // The earliest moment the page can have been rendered, from the proved tick.
-    let rendered = match (generated, render_tick) {
-        (Some(g), _) => Some(g),
-        (None, Some(i)) => Some((i - 1) * ctx.clock.tick_len() + 1),
-        (None, None) => None,
-    };
-    for n in page
-        .nonces
-        .iter_mut()
-        .filter(|n| n.action != extract::WP_REST)
-    {
-        let Some(t) = rendered else { continue };
-        let life = extract::pattern_for(n.source)
-            .and_then(|p| p.custom_life_s)
-            .map_or(ctx.clock, NonceClock::new);
-        let dies = match (render_tick, life == ctx.clock, generated) {
-            // Same life as wp_rest and a proved tick: exact.
-            (Some(i), true, None) => life.last_accepted_second(i),
-            _ => life.dies_at_for_generation(t),
-        };
-        n.dies_at = Some(utc(dies));
-        if let Some(now) = now {
-            n.state = if now > dies {
-                NonceState::EstimatedDead
-            } else {
-                NonceState::EstimatedLive
-            };
-        }
-    }
-}
-
-/// A page with no `wp_rest` nonce: `no_nonce`, unless another plugin's nonce that breaks a guest
-/// feature when stale is, by the page's age, already dead: then the page is `unverifiable` (only
-/// `wp_rest` can be asked of the site) with the estimate in the reason.
-fn judge_without_rest_nonce(page: &mut PageResult) {
-    if page.nonces.is_empty() {
-        return;
-    }
-    let breaking_dead: Vec<String> = page
-        .nonces
-        .iter()
-        .filter(|n| n.state == NonceState::EstimatedDead && n.severity == Some(Severity::WillBreak))
-        .map(|n| {
-            format!(
-                "{} nonce {} ({}) died after {}",
-                n.plugin.unwrap_or("plugin"),
-                n.value,
-                n.action,
-                n.dies_at
-                    .map(|d| d.format("%Y-%m-%d %H:%M:%S UTC").to_string())
-                    .unwrap_or_default()
-            )
-        })
-        .collect();
-    if breaking_dead.is_empty() {
-        page.reason = Some(format!(
-            "no wp_rest nonce; {} nonce(s) of other actions (not checkable against REST): {}",
-            page.nonces.len(),
-            page.nonces
-                .iter()
-                .map(|n| format!("{} [{}]", n.action, n.severity.unwrap_or(Severity::Unknown)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    } else {
-        page.verdict = Verdict::Unverifiable;
-        page.reason = Some(format!(
-            "by the cached copy's age: {}; visitors' requests with it fail (estimate: only wp_rest nonces can be checked against the site)",
-            breaking_dead.join("; ")
-        ));
-    }
-}
-
-/// A copy older than a tick that still carries a current nonce has a fresh-nonce mechanism in
-/// front of it (LiteSpeed ESI nonces, an edge worker...): say so, so its age is not blamed.
-fn explain_old_copy_with_live_nonce(ctx: &Ctx, page: &mut PageResult) {
-    let Some(age) = page.cache.age_s else { return };
-    let current = page.nonces.iter().any(|n| n.state == NonceState::Current);
-    if page.cache.hit != Some(true) || !current || age <= ctx.clock.tick_len() {
-        return;
-    }
-    let how = if page.cache.layers.iter().any(|l| l.layer == "litespeed") {
-        "LiteSpeed ESI nonces fill it in on every delivery"
-    } else {
-        "something fills it in at delivery (ESI, an edge worker) or the copy was re-rendered without a new date"
-    };
-    page.notes.push(format!(
-        "the cached copy is {} old but carries a current nonce: {how}; the cache lifespan is not the problem on this page",
-        human_duration(age)
-    ));
-}
-
-/// Examples a [`Forecast`](crate::model::Forecast) names.
-const FORECAST_EXAMPLES: usize = 5;
-
-/// One death time's page count and its first examples as (sitemap position, URL).
-type ForecastGroup = (u64, Vec<(u64, String)>);
-
-/// When the cached pages alive now start serving dead nonces: fresh and expiring pages served
-/// by a cache, grouped by their `dies_at`, soonest first (uncached pages are re-rendered on every
-/// view and never go stale). Built as pages finish, in any order, holding per death time only a
-/// count and the first few URLs in sitemap order, so its memory does not grow with the site.
-#[derive(Debug, Default)]
-pub struct Forecaster {
-    groups: std::collections::BTreeMap<DateTime<Utc>, ForecastGroup>,
-}
-
-impl Forecaster {
-    /// Counts page `p`, found at sitemap position `seq`, if it is a cached live page.
-    pub fn add(&mut self, seq: u64, p: &PageResult) {
-        let cached = p.cache.hit == Some(true) || p.cache.age_s.is_some_and(|a| a > 0);
-        if !matches!(p.verdict, Verdict::Fresh | Verdict::Expiring) || !cached {
-            return;
-        }
-        let Some(d) = p.dies_at else { return };
-        let (count, examples) = self.groups.entry(d).or_default();
-        *count += 1;
-        let at = examples.partition_point(|(s, _)| *s < seq);
-        if at < FORECAST_EXAMPLES {
-            examples.insert(at, (seq, p.url.clone()));
-            examples.truncate(FORECAST_EXAMPLES);
-        }
-    }
-
-    /// The groups, soonest first.
-    pub fn finish(self) -> Vec<crate::model::Forecast> {
-        self.groups
-            .into_iter()
-            .map(|(dies_at, (pages, examples))| crate::model::Forecast {
-                dies_at,
-                pages,
-                examples: examples.into_iter().map(|(_, u)| u).collect(),
-            })
-            .collect()
-    }
-}
-
-/// "3 h 12 min", "45 s": ages and lifespans as an operator reads them.
-pub fn human_duration(seconds: i64) -> String {
-    let s = seconds.unsigned_abs();
-    let sign = if seconds < 0 { "-" } else { "" };
-    let (d, h, m, sec) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60, s % 60);
-    let text = if d > 0 {
-        if h > 0 {
-            format!("{d} d {h} h")
-        } else {
-            format!("{d} d")
-        }
-    } else if h > 0 {
-        if m > 0 {
-            format!("{h} h {m} min")
-        } else {
-            format!("{h} h")
-        }
-    } else if m > 0 {
-        if sec > 0 {
-            format!("{m} min {sec} s")
-        } else {
-            format!("{m} min")
-        }
-    } else {
-        format!("{sec} s")
-    };
-    format!("{sign}{text}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_read_like_an_operator_writes_them() {
-        assert_eq!(human_duration(45), "45 s");
-        assert_eq!(human_duration(600), "10 min");
-        assert_eq!(human_duration(3_725), "1 h 2 min");
-        assert_eq!(human_duration(36_000), "10 h");
-        assert_eq!(human_duration(90_000), "1 d 1 h");
-        assert_eq!(human_duration(-30), "-30 s");
-    }
 }

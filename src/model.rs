@@ -444,7 +444,7 @@ pub struct Report {
     /// The site's UTC offset in seconds, when site-local cache timestamps needed it.
     pub site_utc_offset_s: Option<i32>,
     /// How that offset was found (`rest-index` or `cache-busted-page`).
-    pub site_utc_offset_source: Option<&'static str>,
+    pub site_utc_offset_source: Option<OffsetSource>,
     /// What changed since the `--baseline` report; `null` without one.
     pub baseline: Option<BaselineDiff>,
 }
@@ -564,9 +564,93 @@ impl MultiReport {
     }
 }
 
+/// How the site's offset was learnt, as the report names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OffsetSource {
+    /// The REST index's `gmt_offset` (no page is fetched for it).
+    RestIndex,
+    /// A cache-busted fetch of a page, its stamp compared with its `Date`.
+    CacheBustedPage,
+}
+
+/// What the site said about one nonce.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProbeOutcome {
+    /// Accepted. `refreshed` is the `X-WP-Nonce` the site sent back (the current tick's nonce).
+    Accepted {
+        /// The refreshed nonce, absent on WordPress < 4.6.
+        refreshed: Option<String>,
+        /// The server's clock when it answered.
+        server_time: Option<DateTime<Utc>>,
+    },
+    /// Rejected with 403 `rest_cookie_invalid_nonce`.
+    Rejected {
+        /// The server's clock when it answered.
+        server_time: Option<DateTime<Utc>>,
+    },
+    /// The answer proves nothing; the reason says what came back.
+    Inconclusive {
+        /// What came back, for the report.
+        reason: String,
+        /// The server's clock, if it sent one.
+        server_time: Option<DateTime<Utc>>,
+    },
+}
+
+impl ProbeOutcome {
+    /// The server clock reading carried by the answer.
+    pub fn server_time(&self) -> Option<DateTime<Utc>> {
+        match self {
+            ProbeOutcome::Accepted { server_time, .. }
+            | ProbeOutcome::Rejected { server_time }
+            | ProbeOutcome::Inconclusive { server_time, .. } => *server_time,
+        }
+    }
+}
+
+/// "3 h 12 min", "45 s": ages and lifespans as an operator reads them.
+pub fn human_duration(seconds: i64) -> String {
+    let s = seconds.unsigned_abs();
+    let sign = if seconds < 0 { "-" } else { "" };
+    let (d, h, m, sec) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60, s % 60);
+    let text = if d > 0 {
+        if h > 0 {
+            format!("{d} d {h} h")
+        } else {
+            format!("{d} d")
+        }
+    } else if h > 0 {
+        if m > 0 {
+            format!("{h} h {m} min")
+        } else {
+            format!("{h} h")
+        }
+    } else if m > 0 {
+        if sec > 0 {
+            format!("{m} min {sec} s")
+        } else {
+            format!("{m} min")
+        }
+    } else {
+        format!("{sec} s")
+    };
+    format!("{sign}{text}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_read_like_an_operator_writes_them() {
+        assert_eq!(human_duration(45), "45 s");
+        assert_eq!(human_duration(600), "10 min");
+        assert_eq!(human_duration(3_725), "1 h 2 min");
+        assert_eq!(human_duration(36_000), "10 h");
+        assert_eq!(human_duration(90_000), "1 d 1 h");
+        assert_eq!(human_duration(-30), "-30 s");
+    }
 
     #[test]
     fn fail_on_thresholds_nest() {

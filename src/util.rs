@@ -1,5 +1,27 @@
 //! Small helpers shared by several stages.
 
+/// `scheme://host:port/` of a URL: the key for per-site state, with no path and no userinfo, so
+/// a password in a URL never becomes part of a key or a message.
+pub fn origin_of(u: &url::Url) -> Option<url::Url> {
+    let mut o = u.clone();
+    o.set_path("/");
+    o.set_query(None);
+    o.set_fragment(None);
+    o.set_username("").ok()?;
+    o.set_password(None).ok()?;
+    Some(o)
+}
+
+/// `len` random lowercase hex digits: the shape of a nonce for control probes, and an
+/// unguessable cache-busting token no cache can hold a copy for.
+pub fn random_hex(len: usize) -> String {
+    use rand::Rng;
+    let mut rng = rand::rng();
+    (0..len)
+        .map(|_| char::from(b"0123456789abcdef"[rng.random_range(0..16)]))
+        .collect()
+}
+
 /// The `<title>` of an HTML document, trimmed and shortened, for messages such as "an HTML page
 /// titled … was served instead of a sitemap". Reads only the first 64 KiB.
 pub fn html_title(body: &[u8]) -> Option<String> {

@@ -7,56 +7,20 @@
 //! observed at all; when it cannot (REST blocked, a WAF page...), nothing on that root is called
 //! fresh or dead. Each distinct nonce is probed once, however many pages carry it.
 
-use std::collections::HashMap;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use chrono::{DateTime, Utc};
-use rand::Rng;
-use tokio::sync::{Mutex, OnceCell};
 use url::Url;
 
 use crate::fetch::{FetchError, Fetched, Fetcher};
+use crate::once::OnceMap;
+use crate::util::{origin_of, random_hex};
 
 /// The route probed: a namespace no plugin registers, so the answer is always `rest_no_route`.
 pub const PROBE_ROUTE: &str = "/nonce-audit/v1/probe";
 /// The query parameter that keeps caches and CDNs from answering a probe.
 pub const CACHE_BUSTER: &str = "nonce_audit_cb";
 
-/// What the site said about one nonce.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ProbeOutcome {
-    /// Accepted. `refreshed` is the `X-WP-Nonce` the site sent back (the current tick's nonce).
-    Accepted {
-        /// The refreshed nonce, absent on WordPress < 4.6.
-        refreshed: Option<String>,
-        /// The server's clock when it answered.
-        server_time: Option<DateTime<Utc>>,
-    },
-    /// Rejected with 403 `rest_cookie_invalid_nonce`.
-    Rejected {
-        /// The server's clock when it answered.
-        server_time: Option<DateTime<Utc>>,
-    },
-    /// The answer proves nothing; the reason says what came back.
-    Inconclusive {
-        /// What came back, for the report.
-        reason: String,
-        /// The server's clock, if it sent one.
-        server_time: Option<DateTime<Utc>>,
-    },
-}
-
-impl ProbeOutcome {
-    /// The server clock reading carried by the answer.
-    pub fn server_time(&self) -> Option<DateTime<Utc>> {
-        match self {
-            ProbeOutcome::Accepted { server_time, .. }
-            | ProbeOutcome::Rejected { server_time }
-            | ProbeOutcome::Inconclusive { server_time, .. } => *server_time,
-        }
-    }
-}
+pub use crate::model::ProbeOutcome;
 
 /// Reads the JSON `code` of a WordPress REST error body; `None` for anything that is not one.
 pub fn json_code(body: &[u8]) -> Option<String> {
@@ -200,20 +164,12 @@ pub fn probe_url(root: &Url, buster: &str) -> Url {
     url
 }
 
-fn random_hex(len: usize) -> String {
-    let mut rng = rand::rng();
-    (0..len)
-        .map(|_| char::from(b"0123456789abcdef"[rng.random_range(0..16)]))
-        .collect()
-}
-
-type Cell<T> = Arc<OnceCell<T>>;
-
 /// Probes nonces once each and REST roots once each, however many pages ask concurrently.
 pub struct Verifier {
     fetcher: Fetcher,
-    probes: Mutex<HashMap<(String, String), Cell<ProbeOutcome>>>,
-    controls: Mutex<HashMap<String, Cell<ControlOutcome>>>,
+    probes: OnceMap<(String, String), ProbeOutcome>,
+    controls: OnceMap<String, ControlOutcome>,
+    fallback_roots: OnceMap<String, Result<Url, String>>,
     sent: AtomicU64,
 }
 
@@ -222,8 +178,9 @@ impl Verifier {
     pub fn new(fetcher: Fetcher) -> Self {
         Self {
             fetcher,
-            probes: Mutex::new(HashMap::new()),
-            controls: Mutex::new(HashMap::new()),
+            probes: OnceMap::default(),
+            controls: OnceMap::default(),
+            fallback_roots: OnceMap::default(),
             sent: AtomicU64::new(0),
         }
     }
@@ -247,37 +204,53 @@ impl Verifier {
 
     /// The control probe for `root`, sent once: a random well-formed nonce must be rejected.
     pub async fn control(&self, root: &Url) -> ControlOutcome {
-        let cell = {
-            let mut map = self.controls.lock().await;
-            Arc::clone(map.entry(root.to_string()).or_default())
-        };
-        cell.get_or_init(|| async {
-            match self.send(root, &random_hex(10)).await {
-                Ok(resp) => classify_control(&resp),
-                Err(e) => ControlOutcome::NotRest(format!("the REST root did not answer: {e}")),
-            }
-        })
-        .await
-        .clone()
+        self.controls
+            .get_or_init(root.to_string(), || async {
+                match self.send(root, &random_hex(10)).await {
+                    Ok(resp) => classify_control(&resp),
+                    Err(e) => ControlOutcome::NotRest(format!("the REST root did not answer: {e}")),
+                }
+            })
+            .await
     }
 
     /// The probe for one nonce on `root`, sent once.
     pub async fn probe(&self, root: &Url, nonce: &str) -> ProbeOutcome {
-        let cell = {
-            let mut map = self.probes.lock().await;
-            Arc::clone(map.entry((root.to_string(), nonce.to_owned())).or_default())
-        };
-        cell.get_or_init(|| async {
-            match self.send(root, nonce).await {
-                Ok(resp) => classify(&resp),
-                Err(e) => ProbeOutcome::Inconclusive {
-                    reason: format!("the REST probe failed: {e}"),
-                    server_time: None,
-                },
-            }
-        })
-        .await
-        .clone()
+        self.probes
+            .get_or_init((root.to_string(), nonce.to_owned()), || async {
+                match self.send(root, nonce).await {
+                    Ok(resp) => classify(&resp),
+                    Err(e) => ProbeOutcome::Inconclusive {
+                        reason: format!("the REST probe failed: {e}"),
+                        server_time: None,
+                    },
+                }
+            })
+            .await
+    }
+
+    /// The REST root of a page that advertises none: the first of `/wp-json/` and
+    /// `/?rest_route=/` on its origin whose control probe shows a REST API, found once per
+    /// origin. The error says what the last candidate answered.
+    pub async fn fallback_root(&self, page: &Url) -> Result<Url, String> {
+        let origin = origin_of(page).ok_or_else(|| "the page URL has no origin".to_owned())?;
+        self.fallback_roots
+            .get_or_init(origin.to_string(), || async {
+                let mut last = String::from("no REST root candidate");
+                for candidate in ["/wp-json/", "/?rest_route=/"] {
+                    let Ok(root) = origin.join(candidate) else {
+                        continue;
+                    };
+                    match self.control(&root).await {
+                        ControlOutcome::NotRest(reason) => last = format!("{root}: {reason}"),
+                        _ => return Ok(root),
+                    }
+                }
+                Err(format!(
+                    "the page advertises no REST root and none of the usual ones answers ({last})"
+                ))
+            })
+            .await
     }
 }
 

@@ -117,7 +117,10 @@ async fn litespeed_local_time_is_calibrated_from_the_rest_index() {
     assert_eq!(a.cache.age_s, Some(26 * HOUR), "calibrated, not 24 h");
     assert!(!a.cache.approximate);
     assert_eq!(r.site_utc_offset_s, Some(7200));
-    assert_eq!(r.site_utc_offset_source, Some("rest-index"));
+    assert_eq!(
+        r.site_utc_offset_source,
+        Some(nonce_audit::model::OffsetSource::RestIndex)
+    );
     assert!(r.recommendations.iter().any(|x| x.kind == "esi"));
 }
 

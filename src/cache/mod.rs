@@ -3,8 +3,8 @@
 //!
 //! [`fingerprint`] reads one anonymous response (headers and HTML) against one data table,
 //! [`LAYERS`], built from `shared/facts/cache-layers.md`. The advice engine looks rows up with
-//! [`spec`]. Nothing here fetches anything: the caller passes the response and, when it knows it,
-//! the site's UTC offset (from the REST index's `gmt_offset`, or a calibration fetch).
+//! [`spec`]. Only [`calibrate`] sends requests (to learn the site's UTC offset); everything else
+//! reads the response it is given and, when known, that offset.
 //!
 //! ```
 //! use nonce_audit::cache::fingerprint;
@@ -19,6 +19,7 @@
 //! assert_eq!(info.age_s, Some(19));
 //! ```
 
+pub mod calibrate;
 mod detect;
 mod headers;
 mod markers;

@@ -155,16 +155,7 @@ impl Target {
     }
 }
 
-/// `scheme://host:port/` of a URL.
-pub fn origin_of(u: &Url) -> Option<Url> {
-    let mut o = u.clone();
-    o.set_path("/");
-    o.set_query(None);
-    o.set_fragment(None);
-    o.set_username("").ok()?;
-    o.set_password(None).ok()?;
-    Some(o)
-}
+pub use crate::util::origin_of;
 
 /// A page URL on its way to the fetchers.
 #[derive(Debug, Clone)]

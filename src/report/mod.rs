@@ -39,7 +39,7 @@ pub(crate) fn cache_layer_text(p: &crate::model::PageResult, none: &str) -> Stri
 pub(crate) fn age_text(p: &crate::model::PageResult) -> Option<String> {
     p.cache.age_s.map(|a| {
         let approx = if p.cache.approximate { "~" } else { "" };
-        format!("{approx}{}", crate::audit::human_duration(a))
+        format!("{approx}{}", crate::model::human_duration(a))
     })
 }
 

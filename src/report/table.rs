@@ -4,8 +4,8 @@ use std::fmt::Write;
 
 use chrono::{DateTime, Utc};
 
-use crate::audit::human_duration;
 use crate::baseline::BaselineDiff;
+use crate::model::human_duration;
 use crate::model::{MultiReport, PageResult, Report, Verdict};
 use crate::util::shorten;
 

@@ -1,0 +1,112 @@
+//! The site's UTC offset, which site-local cache stamps need before they can date a copy.
+//!
+//! LiteSpeed, WP Super Cache, W3 Total Cache and others print the time a copy was made in the
+//! site's own time zone, with no zone. Read as UTC, a copy made east of UTC would seem to come
+//! from the future and one made west of it would seem hours older than it is. This is the one
+//! part of `cache` that sends requests: once per origin, it asks the REST index for
+//! `gmt_offset`, and when that is closed it fetches the page with a cache-busting query (a
+//! fresh render, stamped now) and compares the stamp with the response's `Date`.
+
+use url::Url;
+
+use super::{CacheInfo, SOURCE_MARKER_LOCAL, fingerprint};
+use crate::fetch::Fetcher;
+use crate::model::OffsetSource;
+use crate::once::OnceMap;
+use crate::util::{origin_of, random_hex};
+
+/// Offsets beyond this are not a time zone: the answer is ignored.
+const MAX_OFFSET_S: i64 = 18 * 3600;
+
+/// Whether a layer dated the copy from a site-local timestamp (which needs the site's offset).
+pub fn uses_local_marker(info: &CacheInfo) -> bool {
+    info.layers
+        .iter()
+        .any(|l| l.age_source == Some(SOURCE_MARKER_LOCAL))
+}
+
+/// The offset of each origin, found once (see the module documentation).
+#[derive(Default)]
+pub struct Calibrator {
+    offsets: OnceMap<String, Option<(i32, OffsetSource)>>,
+}
+
+impl Calibrator {
+    /// The site's UTC offset in seconds and how it was found, or `None` when neither way
+    /// works; asked once per origin however many pages need it.
+    pub async fn offset(&self, fetcher: &Fetcher, page: &Url) -> Option<(i32, OffsetSource)> {
+        let origin = origin_of(page)?;
+        self.offsets
+            .get_or_init(origin.to_string(), || async {
+                if let Some(found) = from_rest_index(fetcher, &origin).await {
+                    return Some(found);
+                }
+                from_busted_page(fetcher, page).await
+            })
+            .await
+    }
+
+    /// One offset found so far (a single-site audit has one origin), for the report.
+    pub async fn any(&self) -> Option<(i32, OffsetSource)> {
+        self.offsets.find_map(|o| *o).await
+    }
+}
+
+async fn from_rest_index(fetcher: &Fetcher, origin: &Url) -> Option<(i32, OffsetSource)> {
+    let root = origin.join("/wp-json/").ok()?;
+    let resp = fetcher.json(&root).await.ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&resp.body).ok()?;
+    let hours = match v.get("gmt_offset")? {
+        serde_json::Value::Number(n) => n.as_f64()?,
+        serde_json::Value::String(s) => s.trim().parse().ok()?,
+        _ => return None,
+    };
+    let secs = (hours * 3600.0).round();
+    (secs.abs() <= MAX_OFFSET_S as f64).then_some((secs as i32, OffsetSource::RestIndex))
+}
+
+async fn from_busted_page(fetcher: &Fetcher, page: &Url) -> Option<(i32, OffsetSource)> {
+    let mut busted = page.clone();
+    busted
+        .query_pairs_mut()
+        .append_pair(crate::verify::CACHE_BUSTER, &random_hex(12));
+    let resp = fetcher.page(&busted).await.ok()?;
+    let date = resp.date?;
+    let html = String::from_utf8_lossy(&resp.body);
+    // Offset 0 on purpose: the stamp's wall clock is read as it is printed, and its distance
+    // from `Date` is the offset being measured (read as an uncalibrated guess, a stamp east of
+    // UTC would lie in the future and be discarded).
+    let info = fingerprint(&resp.headers, &html, Some(date), Some(0));
+    let generated = info
+        .layers
+        .iter()
+        .filter(|l| l.age_source == Some(SOURCE_MARKER_LOCAL))
+        .find_map(|l| l.generated_at)?;
+    offset_from_stamp((generated - date).num_seconds()).map(|o| (o, OffsetSource::CacheBustedPage))
+}
+
+/// A fresh render's stamp minus its `Date`, rounded to the quarter hour every time zone is a
+/// multiple of; `None` beyond ±18 h.
+fn offset_from_stamp(raw_s: i64) -> Option<i32> {
+    let rounded = ((raw_s as f64) / 900.0).round() as i64 * 900;
+    if rounded.abs() > MAX_OFFSET_S {
+        return None;
+    }
+    i32::try_from(rounded).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stamp_rounds_to_the_quarter_hour_of_its_zone() {
+        assert_eq!(offset_from_stamp(7200 + 3), Some(7200));
+        assert_eq!(offset_from_stamp(-3600 - 40), Some(-3600));
+        // Kathmandu, +5:45, with the render taking a few seconds.
+        assert_eq!(offset_from_stamp(20_700 + 9), Some(20_700));
+        assert_eq!(offset_from_stamp(0), Some(0));
+        assert_eq!(offset_from_stamp(19 * 3600), None);
+        assert_eq!(offset_from_stamp(i64::MIN / 2), None);
+    }
+}
