@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 
 use crate::cache::{self, LayerSpec, NO_KEY, UNKNOWN};
 use crate::clock::NonceClock;
-use crate::model::{NonceState, PageResult, Recommendation, Verdict, human_duration};
+use crate::model::{Id, NonceState, PageResult, Recommendation, Verdict, human_duration};
 
 /// `UI path (option key)`, as the operator finds it.
 fn setting_text(ui: &str, key: &str) -> String {
@@ -45,16 +45,16 @@ fn slack(id: &str) -> i64 {
 }
 
 /// The layers of a page that can hold its copy: those that served it or whose status is unknown.
-fn stack(p: &PageResult) -> Vec<&'static str> {
-    let layers: Vec<&'static str> = p
+fn stack(p: &PageResult) -> Vec<Id> {
+    let layers: Vec<Id> = p
         .cache
         .layers
         .iter()
         .filter(|l| l.hit != Some(false))
-        .map(|l| l.layer)
+        .map(|l| l.layer.clone())
         .collect();
     if layers.is_empty() {
-        p.cache.layer.into_iter().collect()
+        p.cache.layer.clone().into_iter().collect()
     } else {
         layers
     }
@@ -69,20 +69,23 @@ pub struct Finding {
     verdict: Verdict,
     age_s: Option<i64>,
     /// The layers that can hold the copy, outer → inner.
-    stack: Box<[&'static str]>,
+    stack: Box<[Id]>,
     /// (plugin, action) of each dead plugin nonce that breaks for guests.
-    refresh: Box<[(&'static str, &'static str)]>,
+    refresh: Box<[(Id, Id)]>,
 }
 
 impl Finding {
     /// The finding for page `p`, or `None` when no advice can be about it (neither dead nor
     /// expiring, and no dead plugin nonce that breaks for guests).
     pub fn of(p: &PageResult) -> Option<Self> {
-        let refresh: Box<[(&'static str, &'static str)]> = p
+        let refresh: Box<[(Id, Id)]> = p
             .nonces
             .iter()
             .filter(|n| refreshable(n))
-            .map(|n| (n.plugin.unwrap_or("a plugin"), n.action))
+            .map(|n| {
+                let plugin = n.plugin.clone().unwrap_or(Id::Borrowed("a plugin"));
+                (plugin, n.action.clone())
+            })
             .collect();
         if !matches!(p.verdict, Verdict::Dead | Verdict::Expiring) && refresh.is_empty() {
             return None;
@@ -98,7 +101,7 @@ impl Finding {
 }
 
 /// The largest lifespan each layer of `stack` may have so that the whole stack fits in a tick.
-fn safe_share(stack: &[&str], tick: i64) -> i64 {
+fn safe_share(stack: &[Id], tick: i64) -> i64 {
     let margin = (tick / 12).max(1);
     let slack: i64 = stack.iter().map(|id| slack(id)).sum();
     let n = i64::try_from(stack.len().max(1)).unwrap_or(1);
@@ -128,17 +131,17 @@ pub fn recommend_findings(pages: &[Finding], clock: &NonceClock) -> Vec<Recommen
     let mut out: Vec<(usize, Recommendation)> = Vec::new();
 
     // Group dead and expiring pages by every layer that can hold their copy.
-    let mut groups: BTreeMap<Option<&'static str>, Group> = BTreeMap::new();
+    let mut groups: BTreeMap<Option<&str>, Group> = BTreeMap::new();
     for p in pages
         .iter()
         .filter(|p| matches!(p.verdict, Verdict::Dead | Verdict::Expiring))
     {
         let st = &p.stack;
         let share = safe_share(st, tick);
-        let keys: Vec<Option<&'static str>> = if st.is_empty() {
+        let keys: Vec<Option<&str>> = if st.is_empty() {
             vec![None]
         } else {
-            st.iter().map(|l| Some(*l)).collect()
+            st.iter().map(|l| Some(&**l)).collect()
         };
         for k in keys {
             let g = groups.entry(k).or_insert_with(|| Group {
@@ -160,7 +163,8 @@ pub fn recommend_findings(pages: &[Finding], clock: &NonceClock) -> Vec<Recommen
             continue;
         }
         let spec = layer.and_then(cache::spec);
-        out.push(ttl(*layer, spec, g, tick));
+        // Rows carry table ids, so the table's own `'static` id names the layer.
+        out.push(ttl(spec.map(|s| s.id), spec, g, tick));
         if let Some(spec) = spec {
             if let Some(r) = exclude(spec, g) {
                 out.push(r);
@@ -386,9 +390,9 @@ fn esi(spec: &'static LayerSpec, g: &Group) -> (usize, Recommendation) {
 }
 
 fn refresh(pages: &[Finding]) -> Vec<(usize, Recommendation)> {
-    let mut by_plugin: BTreeMap<&'static str, (Vec<String>, &'static str)> = BTreeMap::new();
+    let mut by_plugin: BTreeMap<&str, (Vec<String>, &str)> = BTreeMap::new();
     for p in pages {
-        for &(plugin, action) in &p.refresh {
+        for (plugin, action) in &p.refresh {
             let e = by_plugin
                 .entry(plugin)
                 .or_insert_with(|| (Vec::new(), action));
@@ -488,16 +492,19 @@ mod tests {
         p.verdict = verdict;
         p.reason = None;
         p.cache = CacheInfo {
-            layer: layers.iter().find(|l| l.1 == Some(true)).map(|l| l.0),
+            layer: layers
+                .iter()
+                .find(|l| l.1 == Some(true))
+                .map(|l| l.0.into()),
             hit: layers.first().and_then(|l| l.1),
             age_s: age,
             layers: layers
                 .iter()
                 .map(|(id, hit)| LayerObservation {
-                    layer: id,
+                    layer: (*id).into(),
                     hit: *hit,
                     age_s: age,
-                    age_source: age.map(|_| "age-header"),
+                    age_source: age.map(|_| crate::model::AgeSource::AgeHeader),
                     generated_at: None,
                     approximate: false,
                     evidence: Vec::new(),

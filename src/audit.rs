@@ -20,8 +20,8 @@ use crate::discover::{self, DiscoverError, PageUrl, Target, WalkConfig};
 use crate::extract;
 use crate::fetch::{FetchConfig, FetchError, Fetched, Fetcher, same_origin};
 use crate::judge::{self, Evidence, Fetch, Rest};
+use crate::model::rows::RowSink;
 use crate::model::{NonceRow, PageResult, Report, SCHEMA, Summary};
-use crate::rows::RowSink;
 use crate::verify::Verifier;
 
 /// Default number of pages fetched at once: polite to a PHP origin behind a cache.
@@ -46,7 +46,7 @@ pub struct AuditConfig {
     /// Sitemap walk settings.
     pub walk: WalkConfig,
     /// Page rows kept in memory before the rest go to a temporary file
-    /// ([`crate::rows::SPILL_AFTER`] by default; 0 spills every row).
+    /// ([`crate::model::rows::SPILL_AFTER`] by default; 0 spills every row).
     pub rows_in_memory: usize,
 }
 
@@ -59,7 +59,7 @@ impl AuditConfig {
             concurrency: DEFAULT_CONCURRENCY,
             fetch: FetchConfig::default(),
             walk: WalkConfig::default(),
-            rows_in_memory: crate::rows::SPILL_AFTER,
+            rows_in_memory: crate::model::rows::SPILL_AFTER,
         }
     }
 }
@@ -227,7 +227,7 @@ pub async fn run(config: &AuditConfig, events: EventSink) -> Result<Report, Audi
                     url = %row.url,
                     verdict = %row.verdict,
                     status = row.status,
-                    cache = row.cache.layer.unwrap_or("none"),
+                    cache = row.cache.layer.as_deref().unwrap_or("none"),
                     age_s = row.cache.age_s,
                     reason = row.reason.as_deref().unwrap_or(""),
                     "page audited"
@@ -451,7 +451,7 @@ async fn gather(ctx: &Ctx, url: &Url) -> (Option<String>, Fetch) {
             cache_info = cache::fingerprint(&resp.headers, &html, resp.date, Some(offset));
         }
     }
-    let nonces: Vec<NonceRow> = found.nonces.iter().map(NonceRow::from_found).collect();
+    let nonces: Vec<NonceRow> = found.nonces.iter().map(extract::FoundNonce::row).collect();
     let to_probe = judge::nonces_to_probe(&nonces);
     let rest = if to_probe.is_empty() {
         Rest::NoRestNonce

@@ -10,13 +10,12 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use thiserror::Error;
 
 use crate::model::{Report, SCHEMA, Verdict};
 
-/// The schema identifier of a multi-site report (`--sites`), also accepted as a baseline.
-pub const MULTI_SCHEMA: &str = "nonce-audit-multi/1";
+pub use crate::model::{BaselineDiff, Change, LayerChange, MULTI_SCHEMA};
 
 /// Why a file cannot serve as a baseline (the binary exits 2 with this one line).
 #[derive(Debug, Error)]
@@ -76,90 +75,6 @@ struct OldReport {
 pub struct Baseline {
     file: String,
     reports: Vec<OldReport>,
-}
-
-/// A page whose serving cache layer changed since the baseline.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct LayerChange {
-    /// The page URL.
-    pub url: String,
-    /// The layer in the baseline (`null`: no cache recognised).
-    pub from: Option<String>,
-    /// The layer now (`null`: no cache recognised).
-    pub to: Option<String>,
-}
-
-/// What changed since the baseline: the `baseline` section of a report.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct BaselineDiff {
-    /// The baseline file as given on the command line.
-    pub file: String,
-    /// The site of the baseline report compared with; `null` when the file holds no report on
-    /// this site (then every page counts as added).
-    pub site: Option<String>,
-    /// When the baseline audit finished (its local clock).
-    pub generated_at: Option<DateTime<Utc>>,
-    /// The audited server's clock in the baseline.
-    pub server_time: Option<DateTime<Utc>>,
-    /// Pages dead now and not dead in the baseline, pages new since then included.
-    pub newly_dead: Vec<String>,
-    /// Pages dead in the baseline and audited now with another verdict.
-    pub recovered: Vec<String>,
-    /// Pages served by another cache layer than in the baseline.
-    pub layer_changed: Vec<LayerChange>,
-    /// Pages audited now that the baseline does not list.
-    pub added: u64,
-    /// Pages the baseline lists that were not audited now.
-    pub removed: u64,
-}
-
-/// How a page changed since the baseline (the CSV `change` column).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Change {
-    /// Dead now, not dead before.
-    NewlyDead,
-    /// Dead before, not dead now.
-    Recovered,
-    /// Served by another cache layer.
-    LayerChanged,
-}
-
-impl Change {
-    /// The stable name used in the CSV column and in notes.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Change::NewlyDead => "newly_dead",
-            Change::Recovered => "recovered",
-            Change::LayerChanged => "layer_changed",
-        }
-    }
-}
-
-impl BaselineDiff {
-    /// Whether anything changed at all.
-    pub fn is_empty(&self) -> bool {
-        self.newly_dead.is_empty()
-            && self.recovered.is_empty()
-            && self.layer_changed.is_empty()
-            && self.added == 0
-            && self.removed == 0
-    }
-
-    /// Each changed page's most important change, looked up once for renderers that go page by
-    /// page (a newly dead page whose layer also changed is reported as newly dead).
-    pub fn changes(&self) -> HashMap<&str, Change> {
-        let mut out = HashMap::new();
-        for c in &self.layer_changed {
-            out.insert(c.url.as_str(), Change::LayerChanged);
-        }
-        for u in &self.recovered {
-            out.insert(u.as_str(), Change::Recovered);
-        }
-        for u in &self.newly_dead {
-            out.insert(u.as_str(), Change::NewlyDead);
-        }
-        out
-    }
 }
 
 fn site_key(site: &str) -> String {
@@ -289,7 +204,7 @@ impl Baseline {
                 diff.recovered.push(p.url.clone());
             }
             let from = was.cache.as_ref().and_then(|c| c.layer.clone());
-            let to = p.cache.layer.map(str::to_owned);
+            let to = p.cache.layer.as_deref().map(str::to_owned);
             if fetched(was_verdict) && p.verdict != Verdict::Error && from != to {
                 diff.layer_changed.push(LayerChange {
                     url: p.url.clone(),
@@ -331,7 +246,7 @@ mod tests {
     fn page(url: &str, v: Verdict, layer: Option<&'static str>) -> PageResult {
         let mut p = PageResult::error(url, Some(200), "x");
         p.verdict = v;
-        p.cache.layer = layer;
+        p.cache.layer = layer.map(Into::into);
         p
     }
 

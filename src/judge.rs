@@ -308,7 +308,7 @@ fn date_other_nonces(
         .filter(|n| n.action != extract::WP_REST)
     {
         let Some(t) = rendered else { continue };
-        let life = extract::pattern_for(n.source)
+        let life = extract::pattern_for(&n.source)
             .and_then(|p| p.custom_life_s)
             .map_or(*clock, NonceClock::new);
         let dies = match (render_tick, life == *clock, generated) {
@@ -341,7 +341,7 @@ fn judge_without_rest_nonce(page: &mut PageResult) {
         .map(|n| {
             format!(
                 "{} nonce {} ({}) died after {}",
-                n.plugin.unwrap_or("plugin"),
+                n.plugin.as_deref().unwrap_or("plugin"),
                 n.value,
                 n.action,
                 n.dies_at.map(utc_text).unwrap_or_default()

@@ -31,7 +31,6 @@ pub mod judge;
 pub mod model;
 pub mod once;
 pub mod report;
-pub mod rows;
 pub mod sim;
 pub mod util;
 pub mod verify;

@@ -107,7 +107,7 @@ async fn every_core_verdict_from_cached_copies_of_different_ages() {
     assert_eq!(r.nonce_life_s, DAY);
     // The dead page's cache is named and dated.
     let dead = page(&r, "/dead/");
-    assert_eq!(dead.cache.layer, Some("varnish"));
+    assert_eq!(dead.cache.layer.as_deref(), Some("varnish"));
     assert_eq!(dead.cache.age_s, Some(2 * DAY as i64));
 }
 
@@ -371,7 +371,7 @@ async fn unreachable_site_is_an_error_not_a_report() {
 /// the summary, the advice and the forecast computed on the way agreeing with them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_site_bigger_than_the_rows_kept_in_memory_spills_them_and_keeps_sitemap_order() {
-    let n = nonce_audit::rows::SPILL_AFTER + 276;
+    let n = nonce_audit::model::rows::SPILL_AFTER + 276;
     let pages = (0..n)
         .map(|i| {
             let page = SimPage::new(format!("/p{i}/"), Shape::WpApiSettings);

@@ -36,7 +36,7 @@ struct Fixture {
 const BASE: &str = "http://127.0.0.1:PORT";
 
 async fn audit_fixed_site() -> Fixture {
-    audit_fixed_site_keeping(nonce_audit::rows::SPILL_AFTER).await
+    audit_fixed_site_keeping(nonce_audit::model::rows::SPILL_AFTER).await
 }
 
 /// The fixed audit with at most `rows_in_memory` page rows held in memory (0: every row goes
@@ -151,7 +151,7 @@ fn with_baseline() -> Report {
         } else if p.url.ends_with("/about/") {
             p.verdict = Verdict::Dead;
         } else if p.url.ends_with("/contact/") {
-            p.cache.layer = Some("cloudflare");
+            p.cache.layer = Some("cloudflare".into());
         }
     }
     pages.push(PageResult::error(

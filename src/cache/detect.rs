@@ -14,30 +14,31 @@ use http::HeaderMap;
 use super::headers;
 use super::markers::{self, Windows};
 use super::stamp::{self, MAX_OFFSET_S, WallTime};
-use super::table::{AgeSource, LAYERS, LayerKind, LayerSpec, Stamp};
+use super::table::{Dating, LAYERS, LayerKind, LayerSpec, Stamp};
 use super::{CacheInfo, LayerObservation};
+use crate::model::{AgeSource, Id};
 
 /// Age source label: the `Age` header.
-pub const SOURCE_AGE_HEADER: &str = "age-header";
+pub const SOURCE_AGE_HEADER: AgeSource = AgeSource::AgeHeader;
 /// Age source label: Unix seconds in a body marker.
-pub const SOURCE_MARKER_UNIX: &str = "marker-unix";
+pub const SOURCE_MARKER_UNIX: AgeSource = AgeSource::MarkerUnix;
 /// Age source label: a GMT/UTC time in a body marker.
-pub const SOURCE_MARKER_GMT: &str = "marker-gmt";
+pub const SOURCE_MARKER_GMT: AgeSource = AgeSource::MarkerGmt;
 /// Age source label: a site-local time in a body marker (calibrated when an offset was given).
-pub const SOURCE_MARKER_LOCAL: &str = "marker-local";
+pub const SOURCE_MARKER_LOCAL: AgeSource = AgeSource::MarkerLocal;
 /// Age source label: a local time printed with its UTC offset (WP-Optimize).
-pub const SOURCE_MARKER_OFFSET: &str = "marker-offset";
+pub const SOURCE_MARKER_OFFSET: AgeSource = AgeSource::MarkerOffset;
 /// Age source label: a marker that states the age in seconds (Batcache).
-pub const SOURCE_MARKER_SECONDS: &str = "marker-seconds";
+pub const SOURCE_MARKER_SECONDS: AgeSource = AgeSource::MarkerSeconds;
 /// Age source label: `Date − Last-Modified`.
-pub const SOURCE_LAST_MODIFIED: &str = "last-modified";
+pub const SOURCE_LAST_MODIFIED: AgeSource = AgeSource::LastModified;
 
 /// One way of dating the HTML.
 #[derive(Debug, Clone, Copy)]
 struct Candidate {
     age_s: Option<i64>,
     generated_at: Option<DateTime<Utc>>,
-    source: &'static str,
+    source: AgeSource,
     /// The value may be off by more than a second (minute precision, ambiguous date, zone).
     approximate: bool,
     /// A site-local time read as UTC: may be off by hours, whichever candidate wins.
@@ -45,11 +46,7 @@ struct Candidate {
 }
 
 impl Candidate {
-    fn dated(
-        generated_at: DateTime<Utc>,
-        date: Option<DateTime<Utc>>,
-        source: &'static str,
-    ) -> Self {
+    fn dated(generated_at: DateTime<Utc>, date: Option<DateTime<Utc>>, source: AgeSource) -> Self {
         Self {
             age_s: date.map(|d| d.signed_duration_since(generated_at).num_seconds()),
             generated_at: Some(generated_at),
@@ -59,7 +56,7 @@ impl Candidate {
         }
     }
 
-    fn aged(age_s: i64, date: Option<DateTime<Utc>>, source: &'static str) -> Self {
+    fn aged(age_s: i64, date: Option<DateTime<Utc>>, source: AgeSource) -> Self {
         let generated_at = date.and_then(|d| d.checked_sub_signed(TimeDelta::try_seconds(age_s)?));
         Self {
             age_s: Some(age_s),
@@ -142,7 +139,7 @@ pub(crate) fn run(
         .collect();
     let top = best(&all);
     CacheInfo {
-        layer: served_by.map(|l| l.layer),
+        layer: served_by.map(|l| l.layer.clone()),
         hit,
         age_s: top.and_then(|c| c.age_s),
         age_source: top.map(|c| c.source),
@@ -238,7 +235,7 @@ fn attach_age_header(
             && s.spec
                 .age_source
                 .iter()
-                .any(|a| matches!(a, AgeSource::AgeHeader { .. }))
+                .any(|a| matches!(a, Dating::AgeHeader { .. }))
     };
     if !seen.iter().any(sends_age) {
         page.push(cand);
@@ -272,7 +269,7 @@ fn attach_last_modified(
         s.hit == Some(false)
             && s.spec
                 .age_source
-                .contains(&AgeSource::LastModified { hits_only: true })
+                .contains(&Dating::LastModified { hits_only: true })
     });
     let cand = Candidate::dated(lm, date, SOURCE_LAST_MODIFIED);
     if untrusted || cand.age_s.is_some_and(|a| a < 0) {
@@ -282,7 +279,7 @@ fn attach_last_modified(
         s.spec
             .age_source
             .iter()
-            .any(|a| matches!(a, AgeSource::LastModified { .. }))
+            .any(|a| matches!(a, Dating::LastModified { .. }))
     };
     match seen.iter_mut().rev().find(dates_by_lm) {
         Some(layer) => layer.cands.push(cand),
@@ -293,13 +290,13 @@ fn attach_last_modified(
 fn observe(s: &Seen) -> LayerObservation {
     let top = best(&s.cands);
     LayerObservation {
-        layer: s.spec.id,
+        layer: Id::Borrowed(s.spec.id),
         hit: s.hit,
         age_s: top.and_then(|c| c.age_s),
         age_source: top.map(|c| c.source),
         generated_at: top.and_then(|c| c.generated_at),
         approximate: top.is_some_and(|c| c.approximate) || s.cands.iter().any(|c| c.zone_guess),
-        evidence: s.evidence.clone(),
+        evidence: s.evidence.iter().map(|e| Id::Borrowed(*e)).collect(),
     }
 }
 
@@ -356,7 +353,7 @@ fn from_wall(
     w: WallTime,
     offset_s: i32,
     date: Option<DateTime<Utc>>,
-    source: &'static str,
+    source: AgeSource,
     zone_guess: bool,
 ) -> Option<Candidate> {
     let utc = w

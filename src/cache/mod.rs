@@ -15,7 +15,7 @@
 //! headers.insert("via", HeaderValue::from_static("1.1 varnish (Varnish/7.1)"));
 //! headers.insert("x-varnish", HeaderValue::from_static("32770 3"));
 //! let info = fingerprint(&headers, "<html></html>", None, None);
-//! assert_eq!(info.layer, Some("varnish"));
+//! assert_eq!(info.layer.as_deref(), Some("varnish"));
 //! assert_eq!(info.age_s, Some(19));
 //! ```
 
@@ -30,7 +30,6 @@ pub mod table;
 mod tests;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
 pub use detect::{
     SOURCE_AGE_HEADER, SOURCE_LAST_MODIFIED, SOURCE_MARKER_GMT, SOURCE_MARKER_LOCAL,
@@ -39,59 +38,11 @@ pub use detect::{
 pub use headers::{AGE_CAP_S, MAX_VALUE_BYTES, MAX_VALUES_PER_NAME};
 pub use markers::{HEAD_CLOSE_SEARCH_BYTES, SCAN_BYTES};
 pub use table::{
-    AgeSource, BodyMarker, HeaderRule, LAYERS, LayerKind, LayerSpec, NO_KEY, Reading, Region,
-    Setting, Stamp, TtlUnit, UNKNOWN, spec,
+    BodyMarker, Dating, HeaderRule, LAYERS, LayerKind, LayerSpec, NO_KEY, Reading, Region, Setting,
+    Stamp, TtlUnit, UNKNOWN, spec,
 };
 
-/// What one layer of the stack showed in the response, so reports can list every layer seen.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LayerObservation {
-    /// The layer's table id.
-    #[serde(deserialize_with = "crate::rows::de::str")]
-    pub layer: crate::rows::StaticStr,
-    /// `Some(true)`: answered from its store (stale copies included); `Some(false)`: did not;
-    /// `None`: present but silent about it.
-    pub hit: Option<bool>,
-    /// Age of the HTML as this layer shows it, in seconds by the server's clock. Negative when a
-    /// marker is ahead of `Date` (clock skew, or a site-local time east of UTC read as UTC).
-    pub age_s: Option<i64>,
-    /// Which signal gave `age_s` (one of the `SOURCE_*` labels).
-    #[serde(deserialize_with = "crate::rows::de::opt_str")]
-    pub age_source: Option<crate::rows::StaticStr>,
-    /// When the HTML was generated (or stored), UTC.
-    pub generated_at: Option<DateTime<Utc>>,
-    /// True when `age_s` may be off by more than a second: an uncalibrated site-local time,
-    /// a minute-precision or ambiguous date.
-    pub approximate: bool,
-    /// Header names and marker labels that revealed the layer, for the report.
-    #[serde(deserialize_with = "crate::rows::de::vec_str")]
-    pub evidence: Vec<crate::rows::StaticStr>,
-}
-
-/// Everything the audit needs to know about the cache in front of one page.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CacheInfo {
-    /// The outermost layer (CDN › host › proxy › server › plugin) that served a hit. When no
-    /// layer says hit, the outermost layer whose status is unknown (it may have served the copy);
-    /// `None` when every layer seen missed, or none was seen.
-    #[serde(deserialize_with = "crate::rows::de::opt_str")]
-    pub layer: Option<crate::rows::StaticStr>,
-    /// Whether `layer` served the page from cache; `Some(false)` when all layers seen missed.
-    pub hit: Option<bool>,
-    /// Age of the HTML: the largest of the body generation timestamp's age, `Age` (from a layer
-    /// that did not miss) and `Date − Last-Modified`.
-    pub age_s: Option<i64>,
-    /// Which signal gave `age_s` (one of the `SOURCE_*` labels).
-    #[serde(deserialize_with = "crate::rows::de::opt_str")]
-    pub age_source: Option<crate::rows::StaticStr>,
-    /// When the HTML was generated, UTC, from the same signal as `age_s`.
-    pub generated_at: Option<DateTime<Utc>>,
-    /// True when a site-local marker could not be calibrated (read as UTC), or when the winning
-    /// signal has minute precision or an ambiguous date. Test the nonce rather than trust it.
-    pub approximate: bool,
-    /// Every layer seen, outer → inner.
-    pub layers: Vec<LayerObservation>,
-}
+pub use crate::model::{CacheInfo, LayerObservation};
 
 /// Fingerprints the cache layers behind one anonymous response and dates its HTML.
 ///

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use http::{HeaderMap, HeaderName, HeaderValue};
 
 use super::*;
+use crate::model::AgeSource;
 
 /// `Date` of every fixture: Tue, 24 Nov 2026 10:32:31 GMT (the test site's timeline).
 const NOW: i64 = 1_795_516_351;
@@ -41,8 +42,8 @@ fn page(head_extra: &str, footer: &str) -> String {
     )
 }
 
-fn ids(info: &CacheInfo) -> Vec<&'static str> {
-    info.layers.iter().map(|l| l.layer).collect()
+fn ids(info: &CacheInfo) -> Vec<&str> {
+    info.layers.iter().map(|l| &*l.layer).collect()
 }
 
 /// One page per table row, from the facts' format strings.
@@ -54,7 +55,7 @@ struct Case {
     offset: Option<i32>,
     hit: Option<bool>,
     age_s: Option<i64>,
-    source: Option<&'static str>,
+    source: Option<AgeSource>,
     approximate: bool,
 }
 
@@ -85,7 +86,7 @@ impl Case {
         self.hit = h;
         self
     }
-    fn age(mut self, a: i64, source: &'static str) -> Self {
+    fn age(mut self, a: i64, source: AgeSource) -> Self {
         self.age_s = Some(a);
         self.source = Some(source);
         self
@@ -292,7 +293,7 @@ fn every_layer_is_detected_alone_with_hit_and_age() {
         let body = page(&c.head, &c.footer);
         let info = fingerprint(&headers(&pairs), &body, None, c.offset);
         assert_eq!(ids(&info), vec![c.id], "{}: layers", c.id);
-        assert_eq!(info.layer, Some(c.id), "{}: layer", c.id);
+        assert_eq!(info.layer.as_deref(), Some(c.id), "{}: layer", c.id);
         assert_eq!(info.hit, c.hit, "{}: hit", c.id);
         assert_eq!(info.age_s, c.age_s, "{}: age", c.id);
         assert_eq!(info.age_source, c.source, "{}: source", c.id);
@@ -317,7 +318,7 @@ fn test_env_nginx_fastcgi_hit_has_no_age() {
         ("x-wpci-generated", "Tue, 24 Nov 2026 10:32:12 GMT"),
     ]);
     let info = fingerprint(&h, &page("", ""), now(), None);
-    assert_eq!(info.layer, Some("nginx-fastcgi"));
+    assert_eq!(info.layer.as_deref(), Some("nginx-fastcgi"));
     assert_eq!(info.hit, Some(true));
     assert_eq!(info.age_s, None);
     assert_eq!(info.age_source, None);
@@ -336,7 +337,7 @@ fn test_env_nginx_fastcgi_statuses() {
         ("UPDATING", Some("nginx-fastcgi"), Some(true)),
     ] {
         let info = fingerprint(&headers(&[("X-FastCGI-Cache", v)]), "", now(), None);
-        assert_eq!(info.layer, layer, "{v}");
+        assert_eq!(info.layer.as_deref(), layer, "{v}");
         assert_eq!(info.hit, hit, "{v}");
         assert_eq!(ids(&info), vec!["nginx-fastcgi"], "{v}");
     }
@@ -352,13 +353,15 @@ fn test_env_varnish_hit_ages_from_age_header() {
         ("date", "Tue, 24 Nov 2026 10:32:31 GMT"),
     ]);
     let info = fingerprint(&h, &page("", ""), None, None);
-    assert_eq!(info.layer, Some("varnish"));
+    assert_eq!(info.layer.as_deref(), Some("varnish"));
     assert_eq!(info.hit, Some(true));
     assert_eq!(info.age_s, Some(19));
     assert_eq!(info.age_source, Some(SOURCE_AGE_HEADER));
     assert_eq!(info.generated_at, DateTime::from_timestamp(NOW - 19, 0));
     assert_eq!(
-        info.layers.first().map(|l| l.evidence.clone()),
+        info.layers
+            .first()
+            .map(|l| l.evidence.iter().map(|e| &**e).collect::<Vec<_>>()),
         Some(vec!["x-varnish", "via", "x-varnish-cache", "age"])
     );
 }
@@ -373,7 +376,7 @@ fn test_env_varnish_first_hit_has_age_zero() {
     ]);
     let info = fingerprint(&h, "", now(), None);
     assert_eq!(
-        (info.layer, info.hit, info.age_s),
+        (info.layer.as_deref(), info.hit, info.age_s),
         (Some("varnish"), Some(true), Some(0))
     );
 }
@@ -387,7 +390,7 @@ fn test_env_varnish_miss() {
         ("x-varnish-cache", "MISS"),
     ]);
     let info = fingerprint(&h, "", now(), None);
-    assert_eq!(info.layer, None);
+    assert_eq!(info.layer.as_deref(), None);
     assert_eq!(info.hit, Some(false));
     assert_eq!(info.age_s, None);
     assert_eq!(ids(&info), vec!["varnish"]);
@@ -402,14 +405,14 @@ fn varnish_without_custom_header_reads_x_varnish_and_age() {
     ]);
     let info = fingerprint(&h, "", now(), None);
     assert_eq!(
-        (info.layer, info.hit, info.age_s),
+        (info.layer.as_deref(), info.hit, info.age_s),
         (Some("varnish"), Some(true), Some(60))
     );
     // Via alone: status unknown, but a positive Age means it came from the cache.
     let h = headers(&[("age", "60"), ("via", "1.1 varnish (Varnish/6.0)")]);
     let info = fingerprint(&h, "", now(), None);
     assert_eq!(
-        (info.layer, info.hit, info.age_s),
+        (info.layer.as_deref(), info.hit, info.age_s),
         (Some("varnish"), Some(true), Some(60))
     );
 }
@@ -427,7 +430,7 @@ fn varnish_hit_in_front_of_nginx_fastcgi() {
     ]);
     let info = fingerprint(&h, &page("", ""), now(), None);
     assert_eq!(ids(&info), vec!["varnish", "nginx-fastcgi"]);
-    assert_eq!(info.layer, Some("varnish"));
+    assert_eq!(info.layer.as_deref(), Some("varnish"));
     assert_eq!(info.hit, Some(true));
     assert_eq!(info.age_s, Some(19));
     let inner = info.layers.get(1);
@@ -445,7 +448,7 @@ fn varnish_miss_in_front_of_nginx_fastcgi_hit() {
     ]);
     let info = fingerprint(&h, &page("", ""), now(), None);
     assert_eq!(ids(&info), vec!["varnish", "nginx-fastcgi"]);
-    assert_eq!(info.layer, Some("nginx-fastcgi"));
+    assert_eq!(info.layer.as_deref(), Some("nginx-fastcgi"));
     assert_eq!(info.hit, Some(true));
     // Varnish's Age: 0 counts only Varnish's own (missed) copy: nginx's copy is of unknown age.
     assert_eq!(info.age_s, None);
@@ -461,7 +464,7 @@ fn both_test_env_layers_missing() {
     ]);
     let info = fingerprint(&h, "", now(), None);
     assert_eq!(
-        (info.layer, info.hit, info.age_s),
+        (info.layer.as_deref(), info.hit, info.age_s),
         (None, Some(false), None)
     );
     assert_eq!(ids(&info), vec!["varnish", "nginx-fastcgi"]);
@@ -478,7 +481,7 @@ fn cloudflare_dynamic_passes_varnish_age_through() {
     let info = fingerprint(&h, "", now(), None);
     assert_eq!(ids(&info), vec!["cloudflare", "varnish"]);
     assert_eq!(
-        (info.layer, info.hit, info.age_s),
+        (info.layer.as_deref(), info.hit, info.age_s),
         (Some("varnish"), Some(true), Some(19))
     );
     let edge = info.layers.first().map(|l| (l.hit, l.age_s));
@@ -494,7 +497,7 @@ fn wp_rocket_behind_cloudflare_ages_from_the_older_body_timestamp() {
     let h = headers(&[("cf-cache-status", "HIT"), ("age", "300")]);
     let info = fingerprint(&h, &page("", &footer), now(), None);
     assert_eq!(ids(&info), vec!["cloudflare", "wp-rocket"]);
-    assert_eq!(info.layer, Some("cloudflare"));
+    assert_eq!(info.layer.as_deref(), Some("cloudflare"));
     assert_eq!(info.hit, Some(true));
     assert_eq!(info.age_s, Some(7200));
     assert_eq!(info.age_source, Some(SOURCE_MARKER_UNIX));
@@ -516,7 +519,7 @@ fn cloudflare_dynamic_in_front_of_wp_rocket_file() {
     let info = fingerprint(&h, &page("", &footer), now(), None);
     assert_eq!(ids(&info), vec!["cloudflare", "wp-rocket"]);
     assert_eq!(
-        (info.layer, info.hit, info.age_s),
+        (info.layer.as_deref(), info.hit, info.age_s),
         (Some("wp-rocket"), Some(true), Some(3600))
     );
 }
@@ -542,7 +545,7 @@ fn wp_rocket_live_footprint_is_a_miss() {
     let info = fingerprint(&HeaderMap::new(), &page("", footer), now(), None);
     assert_eq!(ids(&info), vec!["wp-rocket"]);
     assert_eq!(
-        (info.layer, info.hit, info.age_s),
+        (info.layer.as_deref(), info.hit, info.age_s),
         (None, Some(false), None)
     );
 }
@@ -555,7 +558,7 @@ fn wp_rocket_apache_static_hit_dates_from_last_modified() {
     ]);
     let info = fingerprint(&h, "", now(), None);
     assert_eq!(
-        (info.layer, info.hit, info.age_s),
+        (info.layer.as_deref(), info.hit, info.age_s),
         (Some("wp-rocket"), Some(true), Some(3600))
     );
     assert_eq!(info.age_source, Some(SOURCE_LAST_MODIFIED));
@@ -581,15 +584,15 @@ fn litespeed_old_generated_word_and_uncached_pages() {
     let footer = "<!-- Page generated by LiteSpeed Cache 5.4 on 2026-11-24 10:32:31 -->";
     let info = fingerprint(&HeaderMap::new(), &page("", footer), now(), Some(0));
     assert_eq!(
-        (info.layer, info.hit, info.age_s),
+        (info.layer.as_deref(), info.hit, info.age_s),
         (Some("litespeed"), None, Some(0))
     );
     let footer = "<!-- Page uncached by LiteSpeed Cache 7.9 on 2026-11-24 10:32:31 -->";
     let info = fingerprint(&HeaderMap::new(), &page("", footer), now(), Some(0));
-    assert_eq!((info.layer, info.hit), (None, Some(false)));
+    assert_eq!((info.layer.as_deref(), info.hit), (None, Some(false)));
     let h = headers(&[("x-litespeed-cache", "miss")]);
     let info = fingerprint(&h, "", now(), None);
-    assert_eq!((info.layer, info.hit), (None, Some(false)));
+    assert_eq!((info.layer.as_deref(), info.hit), (None, Some(false)));
 }
 
 #[test]
@@ -600,7 +603,10 @@ fn quic_cloud_hit_in_front_of_litespeed_miss() {
         ("x-qc-pop", "NA-US-LGA-33"),
     ]);
     let info = fingerprint(&h, "", now(), None);
-    assert_eq!((info.layer, info.hit), (Some("litespeed"), Some(true)));
+    assert_eq!(
+        (info.layer.as_deref(), info.hit),
+        (Some("litespeed"), Some(true))
+    );
 }
 
 #[test]
@@ -608,7 +614,7 @@ fn wp_super_cache_live_page_is_a_miss() {
     let footer = "<!-- Dynamic page generated in 0.200 seconds. -->\n<!-- Live page served on 2026-11-24 10:32:31 -->";
     let info = fingerprint(&HeaderMap::new(), &page("", footer), now(), Some(0));
     assert_eq!(
-        (info.layer, info.hit, info.age_s),
+        (info.layer.as_deref(), info.hit, info.age_s),
         (None, Some(false), Some(0))
     );
 }
@@ -618,7 +624,7 @@ fn w3tc_rejected_page_and_debug_creation_time() {
     let footer = "\r\n<!--\r\nPage Caching using Disk: Enhanced (Requested URI is rejected) \r\n\r\nServed from: example.com @ 2026-11-24 10:32:31 by W3 Total Cache\r\n-->";
     let info = fingerprint(&HeaderMap::new(), &page("", footer), now(), Some(0));
     assert_eq!(
-        (info.layer, info.hit, info.age_s),
+        (info.layer.as_deref(), info.hit, info.age_s),
         (None, Some(false), Some(0))
     );
     let footer = format!(
@@ -639,17 +645,17 @@ fn wp_fastest_cache_old_format_miss_and_php_served() {
     let h = headers(&[("last-modified", HOUR_AGO_HTTP)]);
     let info = fingerprint(&h, &page("", footer), now(), Some(0));
     assert_eq!(
-        (info.layer, info.hit, info.age_s),
+        (info.layer.as_deref(), info.hit, info.age_s),
         (Some("wp-fastest-cache"), Some(true), Some(3600))
     );
     assert!(!info.approximate);
     let footer = "<!-- WP Fastest Cache file was created in 0.123 seconds, on November 24, 2026 @ 10:32 am -->\n<!-- need to refresh to see cached version -->";
     let info = fingerprint(&HeaderMap::new(), &page("", footer), now(), Some(0));
-    assert_eq!((info.layer, info.hit), (None, Some(false)));
+    assert_eq!((info.layer.as_deref(), info.hit), (None, Some(false)));
     let footer = "<!-- Mobile: WP Fastest Cache file was created in 0.123 seconds, on 2026-11-24 @ 09:32:31 -->";
     let info = fingerprint(&HeaderMap::new(), &page("", footer), now(), Some(0));
     assert_eq!(
-        (info.layer, info.age_s, info.approximate),
+        (info.layer.as_deref(), info.age_s, info.approximate),
         (Some("wp-fastest-cache"), Some(3600), false)
     );
 }
@@ -660,7 +666,7 @@ fn wp_fastest_cache_custom_language_format_is_detected_without_age() {
         "<!-- WP Fastest Cache file was created in 0.123 seconds, on 24. November 2026 um 9:32 -->";
     let info = fingerprint(&HeaderMap::new(), &page("", footer), now(), Some(0));
     assert_eq!(
-        (info.layer, info.hit, info.age_s),
+        (info.layer.as_deref(), info.hit, info.age_s),
         (Some("wp-fastest-cache"), None, None)
     );
 }
@@ -669,7 +675,10 @@ fn wp_fastest_cache_custom_language_format_is_detected_without_age() {
 fn cache_enabler_php_delivery_header_alone() {
     let h = headers(&[("x-cache-handler", "cache-enabler-engine")]);
     let info = fingerprint(&h, "", now(), None);
-    assert_eq!((info.layer, info.hit), (Some("cache-enabler"), Some(true)));
+    assert_eq!(
+        (info.layer.as_deref(), info.hit),
+        (Some("cache-enabler"), Some(true))
+    );
 }
 
 #[test]
@@ -700,7 +709,7 @@ fn wp_optimize_minute_format_and_miss_last_modified() {
     ]);
     let info = fingerprint(&h, "", now(), None);
     assert_eq!(
-        (info.layer, info.hit, info.age_s),
+        (info.layer.as_deref(), info.hit, info.age_s),
         (None, Some(false), None)
     );
 }
@@ -732,7 +741,7 @@ fn breeze_dc_is_the_miss_and_its_footer_dates_the_copy() {
         None,
     );
     assert_eq!(
-        (hit.layer, hit.hit, hit.age_s),
+        (hit.layer.as_deref(), hit.hit, hit.age_s),
         (Some("breeze"), Some(true), Some(3600))
     );
     assert_eq!(hit.age_source, Some(SOURCE_MARKER_GMT));
@@ -756,7 +765,7 @@ fn hummingbird_zone_is_unknown_without_a_zero_offset() {
     );
     let info = fingerprint(&HeaderMap::new(), &body, now(), None);
     assert_eq!(
-        (info.layer, info.age_s, info.approximate),
+        (info.layer.as_deref(), info.age_s, info.approximate),
         (Some("hummingbird"), Some(3600), true)
     );
     let info = fingerprint(&HeaderMap::new(), &body, now(), Some(3600));
@@ -770,7 +779,10 @@ fn hummingbird_zone_is_unknown_without_a_zero_offset() {
         now(),
         None,
     );
-    assert_eq!((info.layer, info.age_s), (Some("hummingbird"), None));
+    assert_eq!(
+        (info.layer.as_deref(), info.age_s),
+        (Some("hummingbird"), None)
+    );
 }
 
 #[test]
@@ -788,7 +800,10 @@ fn batcache_store_comment_is_a_miss_and_generic_text_needs_identification() {
 fn wordpress_com_edge_header() {
     let h = headers(&[("x-ac", "3.dca _atomic_batcache HIT")]);
     let info = fingerprint(&h, "", now(), None);
-    assert_eq!((info.layer, info.hit), (Some("batcache"), Some(true)));
+    assert_eq!(
+        (info.layer.as_deref(), info.hit),
+        (Some("batcache"), Some(true))
+    );
 }
 
 #[test]
@@ -801,14 +816,17 @@ fn super_page_cache_behind_cloudflare_and_disk_fallback() {
     ]);
     let info = fingerprint(&h, "", now(), None);
     assert_eq!(ids(&info), vec!["cloudflare", "super-page-cache"]);
-    assert_eq!((info.layer, info.age_s), (Some("cloudflare"), Some(120)));
+    assert_eq!(
+        (info.layer.as_deref(), info.age_s),
+        (Some("cloudflare"), Some(120))
+    );
     let h = headers(&[
         ("x-wp-cf-fallback-cache", "1"),
         ("x-wp-cf-super-cache", "cache"),
     ]);
     let info = fingerprint(&h, "", now(), None);
     assert_eq!(
-        (info.layer, info.hit),
+        (info.layer.as_deref(), info.hit),
         (Some("super-page-cache"), Some(true))
     );
 }
@@ -849,7 +867,7 @@ fn shared_x_cache_header_alone_names_no_layer_but_age_still_dates_the_page() {
     let h = headers(&[("x-cache", "HIT"), ("age", "77")]);
     let info = fingerprint(&h, "", now(), None);
     assert!(info.layers.is_empty());
-    assert_eq!((info.layer, info.hit), (None, None));
+    assert_eq!((info.layer.as_deref(), info.hit), (None, None));
     assert_eq!(
         (info.age_s, info.age_source),
         (Some(77), Some(SOURCE_AGE_HEADER))
@@ -928,7 +946,7 @@ fn huge_and_non_utf8_header_values_never_panic() {
     }
     let info = fingerprint(&h2, "", now(), None);
     // The valid token survives lossy decoding: Varnish in front says HIT.
-    assert_eq!(info.layer, Some("varnish"));
+    assert_eq!(info.layer.as_deref(), Some("varnish"));
     assert_eq!(ids(&info), vec!["varnish", "nginx-fastcgi"]);
 }
 

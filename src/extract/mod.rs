@@ -51,6 +51,8 @@ pub use root::{API_REL, rest_root_from_link_header};
 use serde::Serialize;
 use url::Url;
 
+use crate::model::{Id, NonceRow, NonceState};
+
 /// Most distinct nonces reported per page; a page with more is hostile or broken, and the
 /// excess is dropped with a warning.
 pub const MAX_NONCES: usize = 64;
@@ -94,6 +96,24 @@ impl Extraction {
     /// The nonces that are certainly `wp_rest` nonces: the ones to probe against the REST root.
     pub fn wp_rest_nonces(&self) -> impl Iterator<Item = &FoundNonce> {
         self.nonces.iter().filter(|n| n.action == WP_REST)
+    }
+}
+
+impl FoundNonce {
+    /// The page row for this nonce, not probed yet, with what the pattern table knows of it
+    /// (plugin, severity, whether guests' requests check it).
+    pub fn row(&self) -> NonceRow {
+        let pattern = pattern_for(self.source);
+        NonceRow {
+            value: self.value.clone(),
+            source: Id::Borrowed(self.source),
+            action: Id::Borrowed(self.action),
+            state: NonceState::NotProbed,
+            plugin: pattern.map(|p| Id::Borrowed(p.plugin)),
+            severity: pattern.map(|p| p.severity),
+            checked_for_guests: pattern.map(|p| p.checked_for_guests),
+            dies_at: None,
+        }
     }
 }
 

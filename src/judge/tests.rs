@@ -17,16 +17,12 @@ fn clock() -> NonceClock {
 
 fn nonce(source: &'static str, value: &str) -> NonceRow {
     let p = extract::pattern_for(source).expect("a pattern id from the table");
-    NonceRow {
+    extract::FoundNonce {
         value: value.to_owned(),
         source: p.source,
         action: p.action,
-        state: NonceState::NotProbed,
-        plugin: Some(p.plugin),
-        severity: Some(p.severity),
-        checked_for_guests: Some(p.checked_for_guests),
-        dies_at: None,
     }
+    .row()
 }
 
 fn rest_nonce(value: &str) -> NonceRow {
@@ -36,20 +32,20 @@ fn rest_nonce(value: &str) -> NonceRow {
 /// A copy served by a page cache, generated `age` seconds before [`NOW`].
 fn cached(layer: &'static str, age: i64) -> CacheInfo {
     CacheInfo {
-        layer: Some(layer),
+        layer: Some(layer.into()),
         hit: Some(true),
         age_s: Some(age),
         age_source: Some(crate::cache::SOURCE_AGE_HEADER),
         generated_at: Some(utc(NOW - age)),
         approximate: false,
         layers: vec![LayerObservation {
-            layer,
+            layer: layer.into(),
             hit: Some(true),
             age_s: Some(age),
             age_source: Some(crate::cache::SOURCE_AGE_HEADER),
             generated_at: Some(utc(NOW - age)),
             approximate: false,
-            evidence: vec!["age"],
+            evidence: vec!["age".into()],
         }],
     }
 }
@@ -353,16 +349,16 @@ fn the_unknown_tick_state_is_kept_on_the_nonce_and_dated_by_the_earliest_death()
 fn a_proved_render_tick_dates_other_actions_exactly_and_their_own_life_otherwise() {
     // No cache, so no generation time: the probe's tick is the only clock.
     let uncached_previous_tick = CacheInfo {
-        layer: Some("varnish"),
+        layer: Some("varnish".into()),
         hit: None,
         layers: vec![LayerObservation {
-            layer: "varnish",
+            layer: "varnish".into(),
             hit: None,
             age_s: None,
             age_source: None,
             generated_at: None,
             approximate: false,
-            evidence: vec!["via"],
+            evidence: vec!["via".into()],
         }],
         ..CacheInfo::default()
     };

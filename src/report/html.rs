@@ -598,17 +598,23 @@ impl LayerStats {
 }
 
 fn layers(out: &mut impl Write, report: &Report) {
-    let mut groups: BTreeMap<Option<&str>, (LayerStats, Vec<&Recommendation>)> = BTreeMap::new();
+    let mut groups: BTreeMap<Option<String>, (LayerStats, Vec<&Recommendation>)> = BTreeMap::new();
     for p in &report.pages {
         // On a miss the page still went through the layer that missed.
         let layer = p
             .cache
             .layer
-            .or_else(|| p.cache.layers.first().map(|l| l.layer));
+            .as_deref()
+            .or_else(|| p.cache.layers.first().map(|l| &*l.layer))
+            .map(str::to_owned);
         groups.entry(layer).or_default().0.add(&p);
     }
     for r in &report.recommendations {
-        groups.entry(r.layer).or_default().1.push(r);
+        groups
+            .entry(r.layer.map(str::to_owned))
+            .or_default()
+            .1
+            .push(r);
     }
     let mut groups: Vec<_> = groups.into_iter().collect();
     // Layers with dead pages first, then by name; the BTreeMap order breaks ties.
@@ -617,11 +623,11 @@ fn layers(out: &mut impl Write, report: &Report) {
     let _ = writeln!(out, "<h2>By cache layer, with what to change</h2>");
     let _ = writeln!(out, "<div class=\"layers\">");
     for (layer, (pages, recs)) in groups {
-        let name = layer.unwrap_or("no cache recognised");
+        let name = layer.as_deref().unwrap_or("no cache recognised");
         let _ = writeln!(
             out,
             "<article class=\"layer\" data-layer=\"{}\">",
-            escape(layer.unwrap_or(""))
+            escape(layer.as_deref().unwrap_or(""))
         );
         let _ = writeln!(out, "<h3>{}</h3>", escape(name));
         let _ = write!(out, "<p class=\"pills\">");

@@ -23,7 +23,8 @@ pub(crate) fn cache_layer_text(p: &crate::model::PageResult, none: &str) -> Stri
     let Some(layer) = p
         .cache
         .layer
-        .or_else(|| p.cache.layers.first().map(|l| l.layer))
+        .as_deref()
+        .or_else(|| p.cache.layers.first().map(|l| &*l.layer))
     else {
         return none.to_owned();
     };

@@ -15,7 +15,6 @@
 //! read them back in sitemap order. A disk that fails (no temporary directory, disk full) is
 //! not fatal: the rows it refused stay in memory and the report says so.
 
-use std::collections::HashSet;
 use std::fs::File;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::sync::{Arc, Mutex};
@@ -408,51 +407,6 @@ impl Serialize for Rows {
     }
 }
 
-/// A `&'static str` field of a row, spelled as a path so that serde's derive does not treat it
-/// as a string borrowed from the input (which would tie every row to `'static` input); the
-/// [`de`] functions fill it from the data tables instead.
-pub type StaticStr = &'static str;
-
-/// Deserialisers for the `&'static str` fields of a row read back from the spill file. The
-/// values are ids from the data tables (pattern ids, layer ids, evidence labels), so the set of
-/// distinct values is small and fixed: each is leaked once and shared by every later row.
-pub(crate) mod de {
-    use super::*;
-    use serde::{Deserialize, Deserializer};
-
-    fn intern(s: &str) -> &'static str {
-        static SEEN: Mutex<Option<HashSet<&'static str>>> = Mutex::new(None);
-        let Ok(mut guard) = SEEN.lock() else {
-            return Box::leak(s.to_owned().into_boxed_str());
-        };
-        let set = guard.get_or_insert_with(HashSet::new);
-        if let Some(v) = set.get(s) {
-            return v;
-        }
-        let v: &'static str = Box::leak(s.to_owned().into_boxed_str());
-        set.insert(v);
-        v
-    }
-
-    /// A `&'static str` field.
-    pub fn str<'de, D: Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
-        let s: std::borrow::Cow<'de, str> = Deserialize::deserialize(d)?;
-        Ok(intern(&s))
-    }
-
-    /// An `Option<&'static str>` field.
-    pub fn opt_str<'de, D: Deserializer<'de>>(d: D) -> Result<Option<&'static str>, D::Error> {
-        let s: Option<std::borrow::Cow<'de, str>> = Deserialize::deserialize(d)?;
-        Ok(s.map(|s| intern(&s)))
-    }
-
-    /// A `Vec<&'static str>` field.
-    pub fn vec_str<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<&'static str>, D::Error> {
-        let v: Vec<std::borrow::Cow<'de, str>> = Deserialize::deserialize(d)?;
-        Ok(v.iter().map(|s| intern(s)).collect())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -467,30 +421,30 @@ mod tests {
             reason: (v == Verdict::Dead).then(|| "rejected".to_owned()),
             nonces: vec![NonceRow {
                 value: format!("{i:010x}"),
-                source: "wpApiSettings",
-                action: "wp_rest",
+                source: "wpApiSettings".into(),
+                action: "wp_rest".into(),
                 state: NonceState::Rejected,
-                plugin: Some("core"),
+                plugin: Some("core".into()),
                 severity: Some(crate::model::Severity::WillBreak),
                 checked_for_guests: None,
                 dies_at: None,
             }],
             dies_at: None,
             cache: CacheInfo {
-                layer: Some("varnish"),
+                layer: Some("varnish".into()),
                 hit: Some(true),
                 age_s: Some(i64::try_from(i).unwrap_or(0)),
-                age_source: Some("age-header"),
+                age_source: Some(crate::model::AgeSource::AgeHeader),
                 generated_at: None,
                 approximate: false,
                 layers: vec![LayerObservation {
-                    layer: "varnish",
+                    layer: "varnish".into(),
                     hit: Some(true),
                     age_s: Some(3),
                     age_source: None,
                     generated_at: None,
                     approximate: false,
-                    evidence: vec!["x-varnish", "via"],
+                    evidence: vec!["x-varnish".into(), "via".into()],
                 }],
             },
             lastmod: Some("2026-11-01".to_owned()),
@@ -597,10 +551,17 @@ mod tests {
         assert_eq!(w.slots[0].len as u64, w.end);
     }
 
+    /// Ids read back from the spill file are owned strings equal to the table's (no
+    /// memory leaked to make them `'static`).
     #[test]
-    fn interned_strings_are_shared() {
-        let a = de::str(&mut serde_json::Deserializer::from_str("\"wp_rest\"")).unwrap();
-        let b = de::str(&mut serde_json::Deserializer::from_str("\"wp_rest\"")).unwrap();
-        assert!(std::ptr::eq(a, b));
+    fn ids_read_back_are_owned_and_equal() {
+        let mut sink = RowSink::with_spill_after(0);
+        let original = row(3, Verdict::Dead);
+        sink.put(0, original.clone());
+        let rows = sink.finish();
+        let back = rows.iter().next().expect("one row");
+        assert!(matches!(back.nonces[0].source, std::borrow::Cow::Owned(_)));
+        assert_eq!(back.nonces[0], original.nonces[0]);
+        assert_eq!(back.cache, original.cache);
     }
 }
