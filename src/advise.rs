@@ -19,7 +19,9 @@ use std::collections::BTreeMap;
 
 use crate::cache::{self, LayerSpec, NO_KEY, UNKNOWN};
 use crate::clock::NonceClock;
-use crate::model::{Id, NonceState, PageResult, Recommendation, Verdict, human_duration};
+use crate::model::{
+    Id, NonceState, PageResult, Recommendation, RecommendationKind, Verdict, human_duration,
+};
 
 /// `UI path (option key)`, as the operator finds it.
 fn setting_text(ui: &str, key: &str) -> String {
@@ -243,7 +245,7 @@ fn ttl(
         saved,
         Recommendation {
             layer,
-            kind: "ttl",
+            kind: RecommendationKind::Ttl,
             setting,
             value: human_duration(value),
             urls,
@@ -286,7 +288,7 @@ fn unexpressible(
         0,
         Recommendation {
             layer,
-            kind: "ttl",
+            kind: RecommendationKind::Ttl,
             setting,
             value: "no safe value".to_owned(),
             urls: g.dead.iter().map(|p| p.url.to_string()).collect(),
@@ -352,7 +354,7 @@ fn exclude(spec: &'static LayerSpec, g: &Group) -> Option<(usize, Recommendation
         overdue.len(),
         Recommendation {
             layer: Some(spec.id),
-            kind: "exclude",
+            kind: RecommendationKind::Exclude,
             setting: setting_text(
                 spec.exclude_setting.ui_path,
                 spec.exclude_setting.option_key,
@@ -373,7 +375,7 @@ fn esi(spec: &'static LayerSpec, g: &Group) -> (usize, Recommendation) {
         g.dead.len(),
         Recommendation {
             layer: Some(spec.id),
-            kind: "esi",
+            kind: RecommendationKind::Esi,
             setting: "LiteSpeed Cache › ESI › Enable ESI (esi) and ESI Nonces (esi-nonce), with wp_rest in the list".to_owned(),
             value: "on".to_owned(),
             urls: g.dead.iter().map(|p| p.url.to_string()).collect(),
@@ -409,7 +411,7 @@ fn refresh(pages: &[Finding]) -> Vec<(usize, Recommendation)> {
                 urls.len(),
                 Recommendation {
                     layer: None,
-                    kind: "refresh",
+                    kind: RecommendationKind::Refresh,
                     setting: format!("{plugin} (for its authors, or a support request)"),
                     value: "fetch a fresh nonce on page load from a logged-out (nopriv) endpoint, or print none for guests".to_owned(),
                     why: format!(
@@ -538,7 +540,10 @@ mod tests {
                 Some(30),
             )];
             let recs = recommend(&pages, &clock);
-            let ttl = recs.iter().find(|r| r.kind == "ttl").expect(id);
+            let ttl = recs
+                .iter()
+                .find(|r| r.kind == RecommendationKind::Ttl)
+                .expect(id);
             match want {
                 Some(v) => {
                     assert_eq!(ttl.value, v, "{id}");
@@ -547,7 +552,7 @@ mod tests {
                 None => {
                     assert_eq!(ttl.value, "no safe value", "{id}");
                     assert!(ttl.why.contains("exclude"), "{id}: {}", ttl.why);
-                    let ex = recs.iter().find(|r| r.kind == "exclude");
+                    let ex = recs.iter().find(|r| r.kind == RecommendationKind::Exclude);
                     assert!(ex.is_some_and(|r| r.urls == ["/a/"]), "{id}: {recs:?}");
                 }
             }
@@ -567,7 +572,10 @@ mod tests {
                 Some(9_000),
             )];
             let recs = recommend(&pages, &clock);
-            let ttl = recs.iter().find(|r| r.kind == "ttl").expect(id);
+            let ttl = recs
+                .iter()
+                .find(|r| r.kind == RecommendationKind::Ttl)
+                .expect(id);
             assert_eq!(ttl.value, want, "{id}");
         }
     }
@@ -581,7 +589,10 @@ mod tests {
             Some(30 * 3600),
         )];
         let r = recommend(&pages, &NonceClock::default());
-        let ttl = r.iter().find(|r| r.kind == "ttl").unwrap();
+        let ttl = r
+            .iter()
+            .find(|r| r.kind == RecommendationKind::Ttl)
+            .unwrap();
         assert_eq!(ttl.value, "10 h");
         assert_eq!(ttl.layer, Some("wp-rocket"));
         assert!(ttl.setting.contains("Cache Lifespan"), "{}", ttl.setting);
@@ -607,7 +618,7 @@ mod tests {
         let r = recommend(&pages, &NonceClock::default());
         let values: Vec<_> = r
             .iter()
-            .filter(|r| r.kind == "ttl")
+            .filter(|r| r.kind == RecommendationKind::Ttl)
             .map(|r| (r.layer, r.value.clone()))
             .collect();
         // 12 h - 1 h margin - 1 h WP Rocket slack = 10 h, shared by two layers.
@@ -645,7 +656,10 @@ mod tests {
             ),
         ];
         let r = recommend(&pages, &NonceClock::default());
-        let ttl = r.iter().find(|r| r.kind == "ttl").unwrap();
+        let ttl = r
+            .iter()
+            .find(|r| r.kind == RecommendationKind::Ttl)
+            .unwrap();
         assert_eq!(ttl.value, "11 h");
         assert_eq!(
             ttl.impact,
@@ -663,7 +677,10 @@ mod tests {
             Some(9 * 86_400),
         )];
         let r = recommend(&pages, &NonceClock::default());
-        let ex = r.iter().find(|r| r.kind == "exclude").unwrap();
+        let ex = r
+            .iter()
+            .find(|r| r.kind == RecommendationKind::Exclude)
+            .unwrap();
         assert_eq!(ex.urls, ["/form/"]);
         assert!(ex.setting.contains("Exclude"), "{}", ex.setting);
     }
@@ -678,7 +695,7 @@ mod tests {
             old,
         )];
         let r = recommend(&pages, &NonceClock::default());
-        assert!(r.iter().any(|r| r.kind == "exclude"));
+        assert!(r.iter().any(|r| r.kind == RecommendationKind::Exclude));
         let pages = [page(
             "https://s/a/",
             Verdict::Dead,
@@ -686,7 +703,10 @@ mod tests {
             old,
         )];
         let r = recommend(&pages, &NonceClock::default());
-        assert!(!r.iter().any(|r| r.kind == "exclude"), "{r:?}");
+        assert!(
+            !r.iter().any(|r| r.kind == RecommendationKind::Exclude),
+            "{r:?}"
+        );
     }
 
     #[test]
@@ -700,7 +720,7 @@ mod tests {
         let r = recommend(&pages, &NonceClock::default());
         assert!(
             r.iter()
-                .any(|r| r.kind == "esi" && r.setting.contains("esi-nonce"))
+                .any(|r| r.kind == RecommendationKind::Esi && r.setting.contains("esi-nonce"))
         );
     }
 
@@ -713,7 +733,10 @@ mod tests {
             Some(60),
         )];
         let r = recommend(&pages, &NonceClock::new(20));
-        let ttl = r.iter().find(|r| r.kind == "ttl").unwrap();
+        let ttl = r
+            .iter()
+            .find(|r| r.kind == RecommendationKind::Ttl)
+            .unwrap();
         // tick 10 s, margin 1 s: 9 s, never more than the tick.
         assert_eq!(ttl.value, "9 s");
     }
@@ -731,7 +754,7 @@ mod tests {
             let r = recommend(&pages, &clock);
             let ttl = r
                 .iter()
-                .find(|r| r.kind == "ttl")
+                .find(|r| r.kind == RecommendationKind::Ttl)
                 .unwrap_or_else(|| panic!("{}: no ttl advice", spec.id));
             assert_eq!(ttl.layer, Some(spec.id));
             assert!(
@@ -747,7 +770,11 @@ mod tests {
                 // The layer's own slack outlives a nonce (WPVIP serves stale for 11.5 h): no
                 // lifespan can work, and the exclusion is the fix.
                 assert_eq!(ttl.value, "no safe value", "{}", spec.id);
-                assert!(r.iter().any(|r| r.kind == "exclude"), "{}", spec.id);
+                assert!(
+                    r.iter().any(|r| r.kind == RecommendationKind::Exclude),
+                    "{}",
+                    spec.id
+                );
                 continue;
             }
             assert_eq!(ttl.value, human_duration(expected), "{}", spec.id);
@@ -761,10 +788,10 @@ mod tests {
                 spec.id
             );
             if spec.id == "litespeed" {
-                assert!(r.iter().any(|r| r.kind == "esi"));
+                assert!(r.iter().any(|r| r.kind == RecommendationKind::Esi));
             }
             let no_expiry = spec.default_ttl_s.is_none() && !spec.ttl_from_config;
-            let excluded = r.iter().find(|r| r.kind == "exclude");
+            let excluded = r.iter().find(|r| r.kind == RecommendationKind::Exclude);
             if no_expiry {
                 let ex = excluded.unwrap_or_else(|| panic!("{}: no exclusion", spec.id));
                 assert!(ex.setting.starts_with(spec.exclude_setting.ui_path));

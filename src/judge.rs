@@ -8,11 +8,10 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::cache::CacheInfo;
 use crate::clock::{NonceClock, utc};
 use crate::extract;
 use crate::model::{
-    NonceRow, NonceState, PageResult, ProbeOutcome, Severity, Verdict, human_duration,
+    CacheInfo, NonceRow, NonceState, PageResult, ProbeOutcome, Severity, Verdict, human_duration,
 };
 
 /// What the audit saw of one page, from its fetch to the answers about its nonces.

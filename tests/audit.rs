@@ -413,7 +413,7 @@ async fn a_site_bigger_than_the_rows_kept_in_memory_spills_them_and_keeps_sitema
     let ttl = r
         .recommendations
         .iter()
-        .find(|rec| rec.kind == "ttl")
+        .find(|rec| rec.kind == nonce_audit::model::RecommendationKind::Ttl)
         .expect("a TTL recommendation");
     let dead_urls: Vec<_> = rows
         .iter()

@@ -76,7 +76,7 @@ async fn wp_rocket_behind_cloudflare_is_two_layers_and_the_advice_splits_the_bud
     let ttl: Vec<_> = r
         .recommendations
         .iter()
-        .filter(|x| x.kind == "ttl")
+        .filter(|x| x.kind == nonce_audit::model::RecommendationKind::Ttl)
         .map(|x| (x.layer.unwrap(), x.value.as_str()))
         .collect();
     assert!(ttl.contains(&("wp-rocket", "5 h")), "{ttl:?}");
@@ -84,7 +84,9 @@ async fn wp_rocket_behind_cloudflare_is_two_layers_and_the_advice_splits_the_bud
     let rocket = r
         .recommendations
         .iter()
-        .find(|x| x.layer == Some("wp-rocket") && x.kind == "ttl")
+        .find(|x| {
+            x.layer == Some("wp-rocket") && x.kind == nonce_audit::model::RecommendationKind::Ttl
+        })
         .unwrap();
     assert!(rocket.setting.contains("Cache Lifespan"));
     assert_eq!(
@@ -124,7 +126,11 @@ async fn litespeed_local_time_is_calibrated_from_the_rest_index() {
         r.site_utc_offset_source,
         Some(nonce_audit::model::OffsetSource::RestIndex)
     );
-    assert!(r.recommendations.iter().any(|x| x.kind == "esi"));
+    assert!(
+        r.recommendations
+            .iter()
+            .any(|x| x.kind == nonce_audit::model::RecommendationKind::Esi)
+    );
 }
 
 #[tokio::test]
@@ -183,7 +189,7 @@ async fn a_dead_woocommerce_store_api_nonce_is_dated_and_blamed_on_its_plugin() 
     let refresh = r
         .recommendations
         .iter()
-        .find(|x| x.kind == "refresh")
+        .find(|x| x.kind == nonce_audit::model::RecommendationKind::Refresh)
         .unwrap();
     assert_eq!(refresh.urls.len(), 1);
     assert!(refresh.impact.starts_with("1 page(s) carry a"));

@@ -25,6 +25,8 @@ pub use id::Id;
 pub use multi::{MULTI_SCHEMA, MultiReport, MultiSummary, SiteFailure};
 pub use nonce::{GuestCheck, NonceRow, NonceState, ProbeOutcome, Severity};
 pub use page::PageResult;
-pub use report::{Forecast, OffsetSource, Recommendation, Report, SCHEMA, SitemapRow, Summary};
+pub use report::{
+    Forecast, OffsetSource, Recommendation, RecommendationKind, Report, SCHEMA, SitemapRow, Summary,
+};
 pub use rows::{RowSink, Rows};
 pub use verdict::{FailOn, Threshold, Verdict};

@@ -83,13 +83,45 @@ pub struct SitemapRow {
     pub warnings: Vec<String>,
 }
 
+/// The kinds of change the advice can prescribe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecommendationKind {
+    /// Set the layer's cache lifespan.
+    Ttl,
+    /// Exclude URLs from the layer.
+    Exclude,
+    /// Serve the nonce fresh through ESI (LiteSpeed).
+    Esi,
+    /// A plugin must fetch a fresh nonce itself (for its authors).
+    Refresh,
+}
+
+impl RecommendationKind {
+    /// The schema's name for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecommendationKind::Ttl => "ttl",
+            RecommendationKind::Exclude => "exclude",
+            RecommendationKind::Esi => "esi",
+            RecommendationKind::Refresh => "refresh",
+        }
+    }
+}
+
+impl std::fmt::Display for RecommendationKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Something the operator should change, with the setting to change and what it would fix.
 #[derive(Debug, Clone, Serialize)]
 pub struct Recommendation {
     /// The cache layer id the advice is for (`null` when no layer was recognised).
     pub layer: Option<&'static str>,
-    /// `ttl`, `exclude`, `esi` or `refresh`.
-    pub kind: &'static str,
+    /// What kind of change it is.
+    pub kind: RecommendationKind,
     /// The layer's own setting (UI path and option key).
     pub setting: String,
     /// The value to set.

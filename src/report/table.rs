@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use crate::baseline::BaselineDiff;
 use crate::model::human_duration;
-use crate::model::{MultiReport, PageResult, Report, Verdict};
+use crate::model::{MultiReport, PageResult, RecommendationKind, Report, Verdict};
 use crate::util::shorten;
 
 const URL_WIDTH: usize = 48;
@@ -191,9 +191,13 @@ pub fn write(out: &mut impl Write, report: &Report, color: bool) {
         let _ = writeln!(out, "{}", paint("What to change", "1", color));
         for (i, r) in report.recommendations.iter().enumerate() {
             let action = match r.kind {
-                "exclude" => format!("add to {}: {}", r.setting, r.urls.join(", ")),
-                "refresh" => format!("ask {}: {}", r.setting, r.value),
-                _ => format!("set {} to {}", r.setting, r.value),
+                RecommendationKind::Exclude => {
+                    format!("add to {}: {}", r.setting, r.urls.join(", "))
+                }
+                RecommendationKind::Refresh => format!("ask {}: {}", r.setting, r.value),
+                RecommendationKind::Ttl | RecommendationKind::Esi => {
+                    format!("set {} to {}", r.setting, r.value)
+                }
             };
             let _ = writeln!(
                 out,
