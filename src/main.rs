@@ -29,7 +29,7 @@ fn main() -> ExitCode {
     ) {
         Ok(merged) => merged,
         Err(e) => {
-            eprintln!("nonce-audit: {e:#}");
+            eprintln!("nonce-audit: {}", console::show(&format!("{e:#}")));
             return ExitCode::from(2);
         }
     };
@@ -56,7 +56,7 @@ fn main() -> ExitCode {
         Err(e) => {
             // The run failed: that is trouble, so what `-q` held back is worth reading too.
             console.release();
-            eprintln!("nonce-audit: {e:#}");
+            eprintln!("nonce-audit: {}", console::show(&format!("{e:#}")));
             ExitCode::from(2)
         }
     }
@@ -98,7 +98,7 @@ fn sink(pb: &ProgressBar, console: &Console) -> EventSink {
     let pb = pb.clone();
     let console = console.clone();
     Arc::new(move |event| match event {
-        Event::Note(msg) => console.line(msg),
+        Event::Note(msg) => console.line(&console::show(msg)),
         Event::Queued => pb.inc_length(1),
         Event::Page(row) => {
             pb.inc(1);
@@ -383,11 +383,11 @@ async fn run(cli: Cli, console: &Console) -> Result<ExitCode> {
             let _ = stdout.flush();
             if !ui.quiet {
                 for w in &summary.warnings {
-                    console.line(&format!("warning: {w}"));
+                    console.line(&format!("warning: {}", console::show(w)));
                 }
                 for s in &summary.sitemaps {
                     for w in &s.warnings {
-                        console.line(&format!("warning: sitemap {}: {w}", s.url));
+                        console.line(&console::show(&format!("warning: sitemap {}: {w}", s.url)));
                     }
                 }
             }

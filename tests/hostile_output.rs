@@ -1,0 +1,140 @@
+//! What a hostile site sends must not take over the operator's terminal, and what the operator
+//! gives (passwords, tokens) must not come back out: the binary run against loopback servers
+//! that misbehave on purpose, with its terminal table, text and CSV reports and standard error
+//! checked byte by byte.
+
+mod common;
+
+use std::process::{Command, Output};
+
+use common::{Fault, serve};
+
+const BIN: &str = env!("CARGO_BIN_EXE_nonce-audit");
+
+async fn run(args: Vec<String>) -> Output {
+    tokio::task::spawn_blocking(move || {
+        Command::new(BIN)
+            .args(&args)
+            .env("NO_COLOR", "1")
+            .env_remove("NONCE_AUDIT_BASIC_AUTH")
+            .output()
+            .expect("run nonce-audit")
+    })
+    .await
+    .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// No byte that starts or ends a terminal control sequence: ESC, BEL, CR, BS, and the C1
+/// controls (U+0080 to U+009F, two bytes in UTF-8).
+fn assert_no_controls(what: &str, s: &str) {
+    let bad: Vec<char> = s.chars().filter(|c| c.is_control() && *c != '\n').collect();
+    assert!(
+        bad.is_empty(),
+        "{what} carries control characters {bad:?}:\n{s}"
+    );
+}
+
+fn urlset(base: &str, paths: &[&str]) -> Vec<u8> {
+    let mut x = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">"#,
+    );
+    for p in paths {
+        x.push_str(&format!("<url><loc>{base}{p}</loc></url>"));
+    }
+    x.push_str("</urlset>");
+    x.into_bytes()
+}
+
+/// A window-title change, a screen clear, an OSC 8 link, a C1 CSI and a carriage return.
+const HOSTILE: &str =
+    "\u{1b}]0;pwned\u{7}\u{1b}[2J\u{1b}]8;;http://evil.example/\u{1b}\\click\u{9b}31m\rgone";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hostile_titles_and_rest_codes_reach_no_terminal_or_text_report_raw() {
+    let s = serve().await;
+    let base = s.base.clone();
+    s.route(
+        "/sitemap.xml",
+        Fault::Ok(
+            200,
+            vec![("Content-Type", "application/xml".into())],
+            urlset(&base, &["/down/", "/page/"]),
+        ),
+    );
+    s.route(
+        "/down/",
+        Fault::Ok(
+            503,
+            vec![("Content-Type", "text/html".into())],
+            format!("<html><head><title>{HOSTILE}</title></head></html>").into_bytes(),
+        ),
+    );
+    let page = format!(
+        "<html><head><link rel=\"https://api.w.org/\" href=\"{base}/wp-json/\" />\
+         <script>var wpApiSettings = {{\"root\":\"{}\\/wp-json\\/\",\"nonce\":\"0123abcdef\"}};</script></head></html>",
+        base.replace('/', "\\/")
+    );
+    s.route(
+        "/page/",
+        Fault::Ok(
+            200,
+            vec![("Content-Type", "text/html".into())],
+            page.into_bytes(),
+        ),
+    );
+    let code = serde_json::to_string(HOSTILE).unwrap();
+    s.route(
+        "/wp-json/nonce-audit/v1/probe",
+        Fault::Ok(
+            401,
+            vec![("Content-Type", "application/json".into())],
+            format!("{{\"code\":{code},\"data\":{{\"status\":401}}}}").into_bytes(),
+        ),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let txt = dir.path().join("r.txt");
+    let csv = dir.path().join("r.csv");
+    let mut argv = vec![
+        "audit".to_owned(),
+        format!("{base}/sitemap.xml"),
+        "--rate".into(),
+        "0".into(),
+        "--max-tries".into(),
+        "1".into(),
+        "--no-progress".into(),
+        "-v".into(),
+        "-o".into(),
+        txt.display().to_string(),
+        "-o".into(),
+        csv.display().to_string(),
+    ];
+    let table = run(argv.clone()).await;
+    assert_eq!(
+        s.hits("/wp-json/nonce-audit/v1/probe"),
+        1,
+        "{}",
+        text(&table.stderr)
+    );
+    argv.extend(["--format".into(), "csv".into()]);
+    let csv_out = run(argv).await;
+    for (what, got) in [
+        ("the table", text(&table.stdout)),
+        ("standard error", text(&table.stderr)),
+        ("the CSV on standard output", text(&csv_out.stdout)),
+        ("the .txt report", std::fs::read_to_string(&txt).unwrap()),
+        ("the .csv report", std::fs::read_to_string(&csv).unwrap()),
+    ] {
+        assert_no_controls(what, &got);
+    }
+    // The hostile text is still there for the operator to see, escaped (the title's `\r` is
+    // whitespace, folded to a space like any other).
+    let shown = "\\x1b]0;pwned\\x07\\x1b[2J\\x1b]8;;http://evil.example/\\x1b\\click\\u{9b}31m";
+    let out = text(&table.stdout);
+    assert_eq!(out.matches(shown).count(), 2, "{out}");
+    let csv_text = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(csv_text.matches(shown).count(), 2, "{csv_text}");
+}
