@@ -62,6 +62,36 @@ fn main() -> ExitCode {
     }
 }
 
+/// Standard output that remembers a closed pipe (EPIPE), however the report's format wrapped
+/// the error on its way up (the CSV and JSON writers turn it into their own error kinds).
+struct PipeWatch<W> {
+    inner: W,
+    closed: bool,
+}
+
+impl<W: Write> PipeWatch<W> {
+    fn watch<T>(&mut self, r: std::io::Result<T>) -> std::io::Result<T> {
+        if r.as_ref()
+            .is_err_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+        {
+            self.closed = true;
+        }
+        r
+    }
+}
+
+impl<W: Write> Write for PipeWatch<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let r = self.inner.write(buf);
+        self.watch(r)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let r = self.inner.flush();
+        self.watch(r)
+    }
+}
+
 /// `nonce-audit man | head` closes the pipe early; that is not an error worth a message.
 fn broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
@@ -232,11 +262,25 @@ fn emit(audited: &Audited, output: &OutputArgs, console: &Console) -> Result<Exi
             color: format == Format::Table && use_color(),
             fail_on,
         };
-        let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
-        audited
+        let mut out = std::io::BufWriter::with_capacity(
+            64 * 1024,
+            PipeWatch {
+                inner: std::io::stdout().lock(),
+                closed: false,
+            },
+        );
+        let written = audited
             .write(&mut out, format, &options)
-            .and_then(|()| out.flush())
-            .context("cannot write the report to standard output")?;
+            .and_then(|()| out.flush());
+        // Drop what is still buffered rather than try the closed pipe once more.
+        let (watch, _) = out.into_parts();
+        if let Err(e) = written {
+            // `… | head -1` closed the pipe: the reader has what it wanted, and the verdict
+            // below must stay the exit code, or `pipefail` would hide the findings.
+            if !watch.closed {
+                return Err(e).context("cannot write the report to standard output");
+            }
+        }
     }
     Ok(if audited.interrupted() {
         ExitCode::from(130)

@@ -138,3 +138,65 @@ async fn hostile_titles_and_rest_codes_reach_no_terminal_or_text_report_raw() {
     let csv_text = std::fs::read_to_string(&csv).unwrap();
     assert_eq!(csv_text.matches(shown).count(), 2, "{csv_text}");
 }
+
+/// Runs the binary with standard output on a pipe whose reading end is already closed, as
+/// `nonce-audit audit … | head -1` leaves it once `head` has its line: every write gets EPIPE.
+async fn run_into_closed_pipe(args: Vec<String>) -> Output {
+    let (tx, rx) = tokio::net::unix::pipe::pipe().unwrap();
+    drop(rx);
+    let stdout = tx.into_blocking_fd().unwrap();
+    tokio::task::spawn_blocking(move || {
+        Command::new(BIN)
+            .args(&args)
+            .env("NO_COLOR", "1")
+            .stdout(std::process::Stdio::from(stdout))
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .expect("run nonce-audit")
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_closed_stdout_pipe_keeps_the_verdicts_exit_code_in_every_format() {
+    use nonce_audit::sim::{Shape, SimConfig, SimPage, SimSite};
+    const NOW: i64 = 1_795_532_400;
+    let site = SimSite::start(SimConfig {
+        pages: vec![SimPage::new("/old/", Shape::WpApiSettings).cached_at(NOW - 3 * 86_400)],
+        now: NOW,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let base = site.base_url();
+    for format in ["table", "json", "csv", "md", "junit", "html"] {
+        let o = run_into_closed_pipe(
+            [
+                "audit",
+                &base,
+                "--rate",
+                "0",
+                "--no-progress",
+                "--format",
+                format,
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        )
+        .await;
+        // 1, as without the pipe: the page is dead.
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "--format {format}: {}",
+            text(&o.stderr)
+        );
+        assert!(
+            !text(&o.stderr).contains("cannot write"),
+            "{}",
+            text(&o.stderr)
+        );
+    }
+}
