@@ -9,7 +9,7 @@ use nonce_audit::audit::{AuditConfig, DEFAULT_CONCURRENCY};
 use nonce_audit::discover::Target;
 use nonce_audit::discover::parse::{DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES};
 use nonce_audit::fetch::{
-    DEFAULT_MAX_TRIES, DEFAULT_RATE, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, Secret,
+    DEFAULT_MAX_TRIES, DEFAULT_RATE, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, MIN_RATE, Secret,
 };
 use nonce_audit::model::FailOn;
 
@@ -290,6 +290,32 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         .map_err(|e| format!("`{s}` is not a duration like 24h or 20s: {e}"))
 }
 
+/// Refuses a `--rate` (from the command line or the config file) that cannot pace requests,
+/// each with its own reason: the rate limiter must never see NaN, infinity, a negative value, or
+/// a rate so small its period between requests cannot be expressed (`1e-300` is 10^300 seconds).
+pub fn check_rate(rate: f64) -> Result<(), String> {
+    if rate.is_nan() {
+        return Err("--rate must be a number of requests per second, not NaN".to_owned());
+    }
+    if rate.is_infinite() {
+        return Err(format!(
+            "--rate must be a finite number of requests per second, not {rate:?} (give 0 for no limit)"
+        ));
+    }
+    if rate < 0.0 {
+        return Err(format!(
+            "--rate must be 0 (no limit) or a positive number of requests per second, not {rate:?}"
+        ));
+    }
+    if rate > 0.0 && rate < MIN_RATE {
+        return Err(format!(
+            "--rate {rate:?} is too slow to pace requests: the slowest is one request a day per host \
+             (1/86400 ≈ {MIN_RATE:.7}); give 0 for no limit"
+        ));
+    }
+    Ok(())
+}
+
 /// The target from TARGET or `--urls`.
 pub fn target(target: Option<&str>, net: &NetArgs) -> Result<Target, String> {
     match (&net.urls, target) {
@@ -318,9 +344,7 @@ pub fn config(
     net: &NetArgs,
     audit: Option<&AuditArgs>,
 ) -> Result<AuditConfig, String> {
-    if !(net.rate.is_finite() && net.rate >= 0.0) {
-        return Err(format!("--rate must be 0 or more, not {}", net.rate));
-    }
+    check_rate(net.rate)?;
     if net.timeout.is_zero() {
         return Err("--timeout must be more than 0".to_owned());
     }
@@ -406,6 +430,29 @@ mod tests {
         assert_eq!(
             site_lines(text),
             ["https://a.example/", "https://b.example/"]
+        );
+    }
+
+    #[test]
+    fn rates_that_cannot_pace_are_refused_each_with_its_reason() {
+        assert!(check_rate(0.0).is_ok());
+        assert!(check_rate(0.5).is_ok());
+        assert!(check_rate(MIN_RATE).is_ok());
+        assert!(check_rate(8.0).is_ok());
+        let err = |r: f64| check_rate(r).unwrap_err();
+        assert!(
+            err(f64::INFINITY).contains("finite"),
+            "{}",
+            err(f64::INFINITY)
+        );
+        assert!(!err(f64::INFINITY).contains("or more"));
+        assert!(err(f64::NEG_INFINITY).contains("finite"));
+        assert!(err(f64::NAN).contains("not NaN"));
+        assert!(err(-1.0).contains("not -1.0"), "{}", err(-1.0));
+        assert!(
+            err(1e-300).starts_with("--rate 1e-300 is too slow"),
+            "{}",
+            err(1e-300)
         );
     }
 

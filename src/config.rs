@@ -28,24 +28,26 @@ fn explicit_path(args: &[OsString]) -> Option<PathBuf> {
     None
 }
 
+/// Pushes `--key value`, or `--key=value` when the value starts with `-`, which clap would
+/// otherwise take for an option (`rate = -2` must reach the `--rate` check, not clap's).
+fn push_value(flag: String, value: String, out: &mut Vec<OsString>) {
+    if value.starts_with('-') {
+        out.push(format!("{flag}={value}").into());
+    } else {
+        out.push(flag.into());
+        out.push(value.into());
+    }
+}
+
 /// Turns one TOML value into command-line arguments for `--key`.
 fn to_args(key: &str, value: &toml::Value, out: &mut Vec<OsString>) -> Result<()> {
     let flag = format!("--{}", key.replace('_', "-"));
     match value {
         toml::Value::Boolean(true) => out.push(flag.into()),
         toml::Value::Boolean(false) => {}
-        toml::Value::String(s) => {
-            out.push(flag.into());
-            out.push(s.into());
-        }
-        toml::Value::Integer(i) => {
-            out.push(flag.into());
-            out.push(i.to_string().into());
-        }
-        toml::Value::Float(f) => {
-            out.push(flag.into());
-            out.push(f.to_string().into());
-        }
+        toml::Value::String(s) => push_value(flag, s.clone(), out),
+        toml::Value::Integer(i) => push_value(flag, i.to_string(), out),
+        toml::Value::Float(f) => push_value(flag, f.to_string(), out),
         toml::Value::Array(items) => {
             for item in items {
                 if matches!(item, toml::Value::Array(_) | toml::Value::Table(_)) {
@@ -161,6 +163,14 @@ mod tests {
         want.sort();
         assert_eq!(got, want);
         assert_eq!(ignored, vec!["bogus".to_owned()]);
+    }
+
+    #[test]
+    fn negative_values_stay_values() {
+        let (args, _) = args_from_toml("rate = -2\nuser-agent = \"-x\"\n", |_| true).unwrap();
+        let mut got = strs(&args);
+        got.sort();
+        assert_eq!(got, ["--rate=-2", "--user-agent=-x"]);
     }
 
     #[test]

@@ -34,6 +34,10 @@ pub const DEFAULT_USER_AGENT: &str = concat!(
 /// Default requests per second per host: polite to a PHP origin, and still 1,000 pages in about
 /// two minutes. The CLI's `--rate` default and [`FetchConfig::default`] both read it.
 pub const DEFAULT_RATE: f64 = 8.0;
+/// The slowest pace a rate limit may set, one request a day per host: slower is a stall rather
+/// than a pace, and the limiter cannot hold a period beyond 584 years at all (it panics), so
+/// [`FetchConfig::rate_per_host`] values between 0 and this are raised to it. The CLI refuses them.
+pub const MIN_RATE: f64 = 1.0 / 86_400.0;
 /// Default per-request timeout.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default connect timeout.
@@ -691,6 +695,7 @@ fn quota(rate: f64) -> Option<Quota> {
     if !(rate.is_finite() && rate > 0.0) {
         return None;
     }
+    let rate = rate.max(MIN_RATE);
     if rate >= 1.0 && rate.fract() == 0.0 && rate <= f64::from(u32::MAX) {
         // Whole rates: N per second with a burst of one, so requests are spread evenly.
         let period = Duration::from_secs_f64(1.0 / rate);
@@ -781,6 +786,15 @@ mod tests {
         assert!(quota(f64::NAN).is_none());
         assert!(quota(8.0).is_some());
         assert!(quota(0.5).is_some());
+    }
+
+    #[test]
+    fn rates_too_slow_for_a_period_are_raised_not_a_panic() {
+        for rate in [1e-300, f64::MIN_POSITIVE, 1e-12] {
+            let q = quota(rate).expect("a limit");
+            assert_eq!(q.replenish_interval(), Duration::from_secs(86_400));
+        }
+        assert!(quota(1e300).is_none(), "too fast to pace is no limit");
     }
 
     #[test]

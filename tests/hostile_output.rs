@@ -200,3 +200,49 @@ async fn a_closed_stdout_pipe_keeps_the_verdicts_exit_code_in_every_format() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rates_that_cannot_pace_are_refused_from_flags_and_the_config_file() {
+    // Nothing listens there: the run must stop at the validation, before any request.
+    let target = "http://127.0.0.1:9/";
+    for (rate, says) in [
+        ("1e-300", "too slow to pace requests"),
+        ("inf", "must be a finite number"),
+        ("NaN", "not NaN"),
+        ("-2", "not -2.0"),
+        ("-inf", "must be a finite number"),
+    ] {
+        let o = run(vec![
+            "audit".into(),
+            target.into(),
+            "--no-progress".into(),
+            format!("--rate={rate}"),
+        ])
+        .await;
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "--rate {rate}: {err}");
+        assert!(err.contains(says), "--rate {rate}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("n.toml");
+    for (line, says) in [
+        ("rate = 1e-300", "too slow to pace requests"),
+        ("rate = -2", "not -2.0"),
+        ("rate = inf", "must be a finite number"),
+    ] {
+        std::fs::write(&config, format!("{line}\n")).unwrap();
+        for sub in ["audit", "sitemap"] {
+            let o = run(vec![
+                sub.into(),
+                target.into(),
+                "--config".into(),
+                config.display().to_string(),
+            ])
+            .await;
+            let err = text(&o.stderr);
+            assert_eq!(o.status.code(), Some(2), "{sub}: {err}");
+            assert!(err.contains(says), "{sub} with {line}: {err}");
+        }
+    }
+}
