@@ -258,6 +258,8 @@ pub struct Fetcher {
     limiter: Option<Arc<DefaultKeyedRateLimiter<String>>>,
     config: FetchConfig,
     site: Arc<OnceLock<Url>>,
+    /// Basic auth found in the userinfo of a URL list's lines for the audited site.
+    site_auth: Arc<OnceLock<(String, Secret)>>,
     hosts: Arc<Mutex<HashMap<String, HostState>>>,
     robots: Arc<tokio::sync::Mutex<HashMap<String, Arc<tokio::sync::OnceCell<RobotsState>>>>>,
 }
@@ -319,6 +321,7 @@ impl Fetcher {
             limiter,
             config,
             site: Arc::new(OnceLock::new()),
+            site_auth: Arc::new(OnceLock::new()),
             hosts: Arc::new(Mutex::new(HashMap::new())),
             robots: Arc::new(tokio::sync::Mutex::new(HashMap::new())),
         })
@@ -328,6 +331,14 @@ impl Fetcher {
     /// The first call wins.
     pub fn set_site(&self, origin: &Url) {
         let _ = self.site.set(origin.clone());
+    }
+
+    /// Basic auth for the audited site learnt from the input (the userinfo of a URL list's
+    /// lines, taken out of the URLs so that it is never printed): sent, like `--basic-auth`,
+    /// with every request to the site's origin and nowhere else. `--basic-auth` wins; the
+    /// first call wins.
+    pub fn set_site_basic_auth(&self, user: String, pass: Secret) {
+        let _ = self.site_auth.set((user, pass));
     }
 
     fn is_site(&self, url: &Url) -> bool {
@@ -350,7 +361,12 @@ impl Fetcher {
                 req = req.header(n, v);
             }
         }
-        if let Some((user, pass)) = &self.config.basic_auth {
+        if let Some((user, pass)) = self
+            .config
+            .basic_auth
+            .as_ref()
+            .or_else(|| self.site_auth.get())
+        {
             req = req.basic_auth(user, Some(&pass.0));
         }
         req

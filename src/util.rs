@@ -86,6 +86,41 @@ pub fn strip_userinfo(url: &url::Url) -> url::Url {
     u
 }
 
+/// The `user` and `password` of a URL's userinfo, `%XX` escapes decoded as a browser decodes
+/// them before sending basic auth; `None` when the URL has none.
+pub fn userinfo_of(url: &url::Url) -> Option<(String, String)> {
+    if url.username().is_empty() && url.password().is_none() {
+        return None;
+    }
+    Some((
+        percent_decode(url.username()),
+        percent_decode(url.password().unwrap_or("")),
+    ))
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = b
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (b[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// `text` with the userinfo of every URL in it removed: the safety net for messages that quote
 /// what the user typed (a `--sites` line, an unparseable target), which may not be a valid URL.
 pub fn redact_userinfo(text: &str) -> Cow<'_, str> {

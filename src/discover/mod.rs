@@ -322,9 +322,15 @@ pub async fn walk(
         }
         Target::UrlList(source) => {
             let mut state = WalkState::new(config, tx);
-            read_url_list(source.clone(), &mut state, &mut summary).await?;
+            let credentials = read_url_list(source.clone(), &mut state, &mut summary).await?;
             if let Some(origin) = &summary.site {
                 fetcher.set_site(origin);
+                // Userinfo in the list authenticates its own origin only.
+                if let Some((_, user, pass)) =
+                    credentials.filter(|(from, ..)| crate::fetch::same_origin(from, origin))
+                {
+                    fetcher.set_site_basic_auth(user, crate::fetch::Secret(pass));
+                }
             }
             finish(&mut state, &mut summary, &mut note);
             return Ok(summary);
@@ -660,12 +666,14 @@ impl WalkState {
 }
 
 /// Reads a plain URL list (one per line; blank lines and `#` comments skipped), streaming each
-/// URL through the same admission rules as sitemap entries.
+/// URL through the same admission rules as sitemap entries. A `user:password@` in a line is
+/// taken out of the URL (so it is never printed or stored); the first one found is returned
+/// with the URL it came from, as the basic auth of that origin.
 async fn read_url_list(
     source: Option<PathBuf>,
     state: &mut WalkState,
     summary: &mut WalkSummary,
-) -> Result<(), DiscoverError> {
+) -> Result<Option<(Url, String, String)>, DiscoverError> {
     use std::io::BufRead;
     let name = source
         .as_ref()
@@ -683,6 +691,7 @@ async fn read_url_list(
     let result = tokio::task::spawn_blocking(move || {
         let mut bad = 0u64;
         let mut first_bad = None;
+        let mut credentials = None;
         for line in reader.split(b'\n') {
             let Ok(line) = line else { break };
             let text = String::from_utf8_lossy(&line);
@@ -692,20 +701,30 @@ async fn read_url_list(
             }
             match Url::parse(text) {
                 Ok(u) if matches!(u.scheme(), "http" | "https") => {
+                    let u = match crate::util::userinfo_of(&u) {
+                        Some((user, pass)) => {
+                            let bare = crate::util::strip_userinfo(&u);
+                            credentials.get_or_insert_with(|| (bare.clone(), user, pass));
+                            bare
+                        }
+                        None => u,
+                    };
                     if gate.admit(u, None).is_break() {
                         break;
                     }
                 }
                 _ => {
                     bad += 1;
-                    first_bad.get_or_insert_with(|| crate::util::shorten(text, 80));
+                    first_bad.get_or_insert_with(|| {
+                        crate::util::shorten(&crate::util::redact_userinfo(text), 80)
+                    });
                 }
             }
         }
-        (gate, bad, first_bad)
+        (gate, bad, first_bad, credentials)
     })
     .await;
-    let Ok((gate, bad, first_bad)) = result else {
+    let Ok((gate, bad, first_bad, credentials)) = result else {
         return Err(DiscoverError::Sitemap {
             url: name,
             reason: "the URL list reader stopped unexpectedly".to_owned(),
@@ -724,7 +743,7 @@ async fn read_url_list(
     }
     summary.site = state.take_back(gate);
     summary.sitemaps.push(row);
-    Ok(())
+    Ok(credentials)
 }
 
 fn url_hash(u: &Url) -> u64 {
