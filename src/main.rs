@@ -322,13 +322,16 @@ async fn audit_sites(
     let started = chrono::Utc::now();
     let (mut reports, mut failed) = (Vec::new(), Vec::new());
     let mut interrupted = false;
-    for (i, site) in sites.iter().enumerate() {
+    for (i, line) in sites.iter().enumerate() {
         if *cancel.borrow() {
             interrupted = true;
             break;
         }
-        let config = Target::parse(site)
-            .map_err(|e| e.to_string())
+        // The line as it may be printed and stored: a password in it authenticates the site
+        // (see cli::split_userinfo) and goes nowhere else.
+        let site = &nonce_audit::util::redact_userinfo(line).into_owned();
+        let config = Target::parse(line)
+            .map_err(|e| nonce_audit::util::redact_userinfo(&e.to_string()).into_owned())
             .and_then(|t| cli::config(t, net, Some(audit_args)));
         let mut config = match config {
             Ok(c) => c,
@@ -358,7 +361,7 @@ async fn audit_sites(
                 tracing::warn!("site {site} could not be audited: {e}");
                 failed.push(SiteFailure {
                     site: site.clone(),
-                    error: e.to_string(),
+                    error: nonce_audit::util::redact_userinfo(&e.to_string()).into_owned(),
                 });
             }
         }

@@ -246,3 +246,177 @@ async fn rates_that_cannot_pace_are_refused_from_flags_and_the_config_file() {
         }
     }
 }
+
+/// `stage:s3cret-pass` as the `Authorization` header carries it.
+const STAGE_AUTH: &str = "Basic c3RhZ2U6czNjcmV0LXBhc3M=";
+
+fn all_output(o: &Output, files: &[&std::path::Path]) -> String {
+    let mut all = text(&o.stdout) + &text(&o.stderr);
+    for f in files {
+        all.push_str(&std::fs::read_to_string(f).unwrap_or_default());
+    }
+    all
+}
+
+async fn staging_site() -> nonce_audit::sim::SimSite {
+    use nonce_audit::sim::{Shape, SimConfig, SimPage, SimSite};
+    SimSite::start(SimConfig {
+        pages: vec![
+            SimPage::new("/a/", Shape::WpApiSettings),
+            SimPage::new("/b/", Shape::WpApiSettings),
+        ],
+        now: 1_795_532_400,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_password_in_the_target_authenticates_every_request_and_is_never_printed() {
+    let site = staging_site().await;
+    let base = site.base_url();
+    let with_password = base.replace("http://", "http://stage:s3cret-pass@");
+    let dir = tempfile::tempdir().unwrap();
+    let (json, csv, txt) = (
+        dir.path().join("r.json"),
+        dir.path().join("r.csv"),
+        dir.path().join("r.txt"),
+    );
+    let o = run(vec![
+        "audit".into(),
+        format!("{with_password}/"),
+        "--rate".into(),
+        "0".into(),
+        "-vv".into(),
+        "--no-progress".into(),
+        "-o".into(),
+        json.display().to_string(),
+        "-o".into(),
+        csv.display().to_string(),
+        "-o".into(),
+        txt.display().to_string(),
+    ])
+    .await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let requests = site.requests();
+    assert!(requests.len() > 4, "{requests:#?}");
+    // Not only the first request (robots.txt or the sitemap): every one, pages and probes too.
+    for r in &requests {
+        assert_eq!(r.authorization.as_deref(), Some(STAGE_AUTH), "{r:#?}");
+    }
+    let all = all_output(&o, &[&json, &csv, &txt]);
+    assert!(!all.contains("s3cret"), "{all}");
+    assert!(all.contains(&format!("{base}/a/")), "{all}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn passwords_in_sites_lines_and_url_lists_stay_out_of_logs_and_reports() {
+    let site = staging_site().await;
+    let base = site.base_url();
+    let with_password = base.replace("http://", "http://stage:s3cret-pass@");
+    let dir = tempfile::tempdir().unwrap();
+    let sites = dir.path().join("sites.txt");
+    std::fs::write(
+        &sites,
+        format!(
+            "{with_password}/\nhttp://ops:hunter2-pass@127.0.0.1:9/\nhttps://u:bad-pass@[::1/\n"
+        ),
+    )
+    .unwrap();
+    let (json, csv) = (dir.path().join("m.json"), dir.path().join("m.csv"));
+    let o = run(vec![
+        "audit".into(),
+        "--sites".into(),
+        sites.display().to_string(),
+        "--rate".into(),
+        "0".into(),
+        "--max-tries".into(),
+        "1".into(),
+        "--timeout".into(),
+        "5s".into(),
+        "-v".into(),
+        "--no-progress".into(),
+        "-o".into(),
+        json.display().to_string(),
+        "-o".into(),
+        csv.display().to_string(),
+    ])
+    .await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let all = all_output(&o, &[&json, &csv]);
+    for secret in ["s3cret", "hunter2", "bad-pass"] {
+        assert!(!all.contains(secret), "{secret} in:\n{all}");
+    }
+    assert!(all.contains("http://127.0.0.1:9/"), "{all}");
+    assert!(
+        site.requests()
+            .iter()
+            .all(|r| r.authorization.as_deref() == Some(STAGE_AUTH)),
+        "{:#?}",
+        site.requests()
+    );
+
+    // A URL list: the userinfo of its lines authenticates that origin and is stored nowhere.
+    let before = site.requests().len();
+    let list = dir.path().join("urls.txt");
+    std::fs::write(&list, format!("{with_password}/a/\n{base}/b/\n")).unwrap();
+    let report = dir.path().join("u.json");
+    let o = run(vec![
+        "audit".into(),
+        "--urls".into(),
+        list.display().to_string(),
+        "--rate".into(),
+        "0".into(),
+        "-v".into(),
+        "--no-progress".into(),
+        "-o".into(),
+        report.display().to_string(),
+    ])
+    .await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let all = all_output(&o, &[&report]);
+    assert!(!all.contains("s3cret"), "{all}");
+    assert!(all.contains(&format!("{base}/a/")), "{all}");
+    let later = &site.requests()[before..];
+    assert!(later.len() >= 2, "{later:#?}");
+    for r in later {
+        assert_eq!(r.authorization.as_deref(), Some(STAGE_AUTH), "{r:#?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn malformed_headers_and_config_lines_are_reported_without_their_secret() {
+    for header in [
+        "Authorization Bearer tok-SECRET",
+        "Authorization Bearer tok-SECRET: x",
+        "X-Token: tok-SECRET\u{1}",
+    ] {
+        let o = run(vec![
+            "audit".into(),
+            "http://127.0.0.1:9/".into(),
+            "-H".into(),
+            header.into(),
+        ])
+        .await;
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains("--header"), "{err}");
+        assert!(!err.contains("SECRET"), "{err}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("n.toml");
+    std::fs::write(&config, "rate = 2\nbasic-auth = stage:pw-SECRET\n").unwrap();
+    let o = run(vec![
+        "audit".into(),
+        "http://127.0.0.1:9/".into(),
+        "--config".into(),
+        config.display().to_string(),
+    ])
+    .await;
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(!err.contains("SECRET"), "{err}");
+    assert!(err.contains("n.toml"), "{err}");
+    assert!(err.contains("line 2, key `basic-auth`"), "{err}");
+}
