@@ -322,15 +322,9 @@ pub async fn walk(
         }
         Target::UrlList(source) => {
             let mut state = WalkState::new(config, tx);
-            let credentials = read_url_list(source.clone(), &mut state, &mut summary).await?;
+            read_url_list(fetcher, source.clone(), &mut state, &mut summary).await?;
             if let Some(origin) = &summary.site {
                 fetcher.set_site(origin);
-                // Userinfo in the list authenticates its own origin only.
-                if let Some((_, user, pass)) =
-                    credentials.filter(|(from, ..)| crate::fetch::same_origin(from, origin))
-                {
-                    fetcher.set_site_basic_auth(user, crate::fetch::Secret(pass));
-                }
             }
             finish(&mut state, &mut summary, &mut note);
             return Ok(summary);
@@ -666,14 +660,16 @@ impl WalkState {
 }
 
 /// Reads a plain URL list (one per line; blank lines and `#` comments skipped), streaming each
-/// URL through the same admission rules as sitemap entries. A `user:password@` in a line is
-/// taken out of the URL (so it is never printed or stored); the first one found is returned
-/// with the URL it came from, as the basic auth of that origin.
+/// URL through the same admission rules as sitemap entries. The site (the first URL's origin)
+/// is declared to the fetcher as soon as it is known, since its pages are fetched while the
+/// list is still read. A `user:password@` in a line is taken out of the URL (so it is never
+/// printed or stored) and, on the site's origin, becomes its basic auth from then on.
 async fn read_url_list(
+    fetcher: &Fetcher,
     source: Option<PathBuf>,
     state: &mut WalkState,
     summary: &mut WalkSummary,
-) -> Result<Option<(Url, String, String)>, DiscoverError> {
+) -> Result<(), DiscoverError> {
     use std::io::BufRead;
     let name = source
         .as_ref()
@@ -688,10 +684,10 @@ async fn read_url_list(
         None => Box::new(std::io::BufReader::new(std::io::stdin())),
     };
     let mut gate = state.gate(summary.site.clone());
+    let fetcher = fetcher.clone();
     let result = tokio::task::spawn_blocking(move || {
         let mut bad = 0u64;
         let mut first_bad = None;
-        let mut credentials = None;
         for line in reader.split(b'\n') {
             let Ok(line) = line else { break };
             let text = String::from_utf8_lossy(&line);
@@ -701,11 +697,17 @@ async fn read_url_list(
             }
             match Url::parse(text) {
                 Ok(u) if matches!(u.scheme(), "http" | "https") => {
+                    if gate.site.is_none() {
+                        if let Some(origin) = origin_of(&u) {
+                            fetcher.set_site(&origin);
+                        }
+                    }
                     let u = match crate::util::userinfo_of(&u) {
                         Some((user, pass)) => {
-                            let bare = crate::util::strip_userinfo(&u);
-                            credentials.get_or_insert_with(|| (bare.clone(), user, pass));
-                            bare
+                            if gate.site.as_ref().is_none_or(|s| same_origin(s, &u)) {
+                                fetcher.set_site_basic_auth(user, crate::fetch::Secret(pass));
+                            }
+                            crate::util::strip_userinfo(&u)
                         }
                         None => u,
                     };
@@ -721,10 +723,10 @@ async fn read_url_list(
                 }
             }
         }
-        (gate, bad, first_bad, credentials)
+        (gate, bad, first_bad)
     })
     .await;
-    let Ok((gate, bad, first_bad, credentials)) = result else {
+    let Ok((gate, bad, first_bad)) = result else {
         return Err(DiscoverError::Sitemap {
             url: name,
             reason: "the URL list reader stopped unexpectedly".to_owned(),
@@ -743,7 +745,7 @@ async fn read_url_list(
     }
     summary.site = state.take_back(gate);
     summary.sitemaps.push(row);
-    Ok(credentials)
+    Ok(())
 }
 
 fn url_hash(u: &Url) -> u64 {
