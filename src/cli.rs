@@ -9,7 +9,7 @@ use nonce_audit::audit::{AuditConfig, DEFAULT_CONCURRENCY};
 use nonce_audit::discover::Target;
 use nonce_audit::discover::parse::{DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES};
 use nonce_audit::fetch::{
-    DEFAULT_MAX_TRIES, DEFAULT_RATE, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, Secret,
+    DEFAULT_MAX_TRIES, DEFAULT_RATE, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, MIN_RATE, Secret,
 };
 use nonce_audit::model::FailOn;
 
@@ -290,6 +290,32 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         .map_err(|e| format!("`{s}` is not a duration like 24h or 20s: {e}"))
 }
 
+/// Refuses a `--rate` (from the command line or the config file) that cannot pace requests,
+/// each with its own reason: the rate limiter must never see NaN, infinity, a negative value, or
+/// a rate so small its period between requests cannot be expressed (`1e-300` is 10^300 seconds).
+pub fn check_rate(rate: f64) -> Result<(), String> {
+    if rate.is_nan() {
+        return Err("--rate must be a number of requests per second, not NaN".to_owned());
+    }
+    if rate.is_infinite() {
+        return Err(format!(
+            "--rate must be a finite number of requests per second, not {rate:?} (give 0 for no limit)"
+        ));
+    }
+    if rate < 0.0 {
+        return Err(format!(
+            "--rate must be 0 (no limit) or a positive number of requests per second, not {rate:?}"
+        ));
+    }
+    if rate > 0.0 && rate < MIN_RATE {
+        return Err(format!(
+            "--rate {rate:?} is too slow to pace requests: the slowest is one request a day per host \
+             (1/86400 ≈ {MIN_RATE:.7}); give 0 for no limit"
+        ));
+    }
+    Ok(())
+}
+
 /// The target from TARGET or `--urls`.
 pub fn target(target: Option<&str>, net: &NetArgs) -> Result<Target, String> {
     match (&net.urls, target) {
@@ -312,15 +338,40 @@ pub fn site_lines(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// The library config for `target` with these options.
+/// Takes the `user:password@` out of a target URL: the URL goes on without it (so it is never
+/// printed or written into a report) and the credentials become the basic auth of that origin,
+/// sent with every request to it. Left in the URL they reached only the requests made with
+/// that very URL (the first sitemap), and every message quoting it.
+pub fn split_userinfo(target: Target) -> (Target, Option<(String, Secret)>) {
+    let take = |u: url::Url| match nonce_audit::util::userinfo_of(&u) {
+        Some((user, pass)) => (
+            nonce_audit::util::strip_userinfo(&u),
+            Some((user, Secret(pass))),
+        ),
+        None => (u, None),
+    };
+    match target {
+        Target::Site(u) => {
+            let (u, creds) = take(u);
+            (Target::Site(u), creds)
+        }
+        Target::Sitemap(u) => {
+            let (u, creds) = take(u);
+            (Target::Sitemap(u), creds)
+        }
+        other => (other, None),
+    }
+}
+
+/// The library config for `target` with these options. Credentials in the target URL win over
+/// `--basic-auth`: with `--sites`, they are the ones written for that very site.
 pub fn config(
     target: Target,
     net: &NetArgs,
     audit: Option<&AuditArgs>,
 ) -> Result<AuditConfig, String> {
-    if !(net.rate.is_finite() && net.rate >= 0.0) {
-        return Err(format!("--rate must be 0 or more, not {}", net.rate));
-    }
+    check_rate(net.rate)?;
+    let (target, url_credentials) = split_userinfo(target);
     if net.timeout.is_zero() {
         return Err("--timeout must be more than 0".to_owned());
     }
@@ -341,17 +392,25 @@ pub fn config(
     c.fetch.max_tries = net.max_tries;
     c.fetch.insecure = net.insecure;
     c.fetch.ignore_robots = net.ignore_robots;
-    for h in &net.headers {
+    // A header's value is usually a secret (a token, a cookie), and a malformed one may hold
+    // it anywhere: errors name the header by its position, or by its name once that is valid.
+    for (i, h) in net.headers.iter().enumerate() {
+        let nth = i + 1;
         let Some((name, value)) = h.split_once(':') else {
             return Err(format!(
-                "--header must look like \"Name: value\", not `{h}`"
+                "--header #{nth} has no `:`; it must look like \"Name: value\" (it is not shown, as it may hold a secret)"
             ));
         };
         let name = name.trim();
-        if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err()
-            || reqwest::header::HeaderValue::from_str(value.trim()).is_err()
-        {
-            return Err(format!("--header `{name}` is not a valid HTTP header"));
+        if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
+            return Err(format!(
+                "--header #{nth}: the part before `:` is not a valid HTTP header name (not shown, as it may hold a secret)"
+            ));
+        }
+        if reqwest::header::HeaderValue::from_str(value.trim()).is_err() {
+            return Err(format!(
+                "--header `{name}`: the value is not a valid HTTP header value (control characters?); it is not shown"
+            ));
         }
         c.fetch
             .site_headers
@@ -362,6 +421,9 @@ pub fn config(
             return Err("--basic-auth must look like user:password".to_owned());
         };
         c.fetch.basic_auth = Some((user.to_owned(), Secret(pass.to_owned())));
+    }
+    if let Some(creds) = url_credentials {
+        c.fetch.basic_auth = Some(creds);
     }
     if let Some(a) = audit {
         if a.nonce_life.as_secs() < 2 {
@@ -407,6 +469,66 @@ mod tests {
             site_lines(text),
             ["https://a.example/", "https://b.example/"]
         );
+    }
+
+    #[test]
+    fn rates_that_cannot_pace_are_refused_each_with_its_reason() {
+        assert!(check_rate(0.0).is_ok());
+        assert!(check_rate(0.5).is_ok());
+        assert!(check_rate(MIN_RATE).is_ok());
+        assert!(check_rate(8.0).is_ok());
+        let err = |r: f64| check_rate(r).unwrap_err();
+        assert!(
+            err(f64::INFINITY).contains("finite"),
+            "{}",
+            err(f64::INFINITY)
+        );
+        assert!(!err(f64::INFINITY).contains("or more"));
+        assert!(err(f64::NEG_INFINITY).contains("finite"));
+        assert!(err(f64::NAN).contains("not NaN"));
+        assert!(err(-1.0).contains("not -1.0"), "{}", err(-1.0));
+        assert!(
+            err(1e-300).starts_with("--rate 1e-300 is too slow"),
+            "{}",
+            err(1e-300)
+        );
+    }
+
+    #[test]
+    fn target_userinfo_becomes_the_origins_basic_auth_and_leaves_the_url() {
+        let t = Target::parse("https://st%40ge:p%3Ass@ex.com:8443/wp-sitemap.xml").unwrap();
+        let c = config(t, &NetArgs::default(), None).unwrap();
+        let Target::Sitemap(u) = &c.target else {
+            panic!("not a sitemap target");
+        };
+        assert_eq!(u.as_str(), "https://ex.com:8443/wp-sitemap.xml");
+        let (user, pass) = c.fetch.basic_auth.expect("credentials");
+        assert_eq!((user.as_str(), pass.0.as_str()), ("st@ge", "p:ss"));
+        let plain = config(
+            Target::parse("https://ex.com/").unwrap(),
+            &NetArgs::default(),
+            None,
+        )
+        .unwrap();
+        assert!(plain.fetch.basic_auth.is_none());
+    }
+
+    #[test]
+    fn header_errors_never_echo_the_header() {
+        for bad in [
+            "Authorization Bearer tok-SECRET",
+            "Authorization Bearer tok-SECRET: x",
+            "X-Token: tok-SECRET\u{1}",
+        ] {
+            let net = NetArgs {
+                headers: vec![bad.to_owned()],
+                ..NetArgs::default()
+            };
+            let err =
+                config(Target::parse("https://ex.com/").unwrap(), &net, None).expect_err("refused");
+            assert!(!err.contains("SECRET"), "{err}");
+            assert!(err.contains("--header"), "{err}");
+        }
     }
 
     #[test]

@@ -8,7 +8,7 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 
 /// The file looked for in the working directory when `--config` is not given.
 pub const DEFAULT_FILE: &str = "nonce-audit.toml";
@@ -28,24 +28,26 @@ fn explicit_path(args: &[OsString]) -> Option<PathBuf> {
     None
 }
 
+/// Pushes `--key value`, or `--key=value` when the value starts with `-`, which clap would
+/// otherwise take for an option (`rate = -2` must reach the `--rate` check, not clap's).
+fn push_value(flag: String, value: String, out: &mut Vec<OsString>) {
+    if value.starts_with('-') {
+        out.push(format!("{flag}={value}").into());
+    } else {
+        out.push(flag.into());
+        out.push(value.into());
+    }
+}
+
 /// Turns one TOML value into command-line arguments for `--key`.
 fn to_args(key: &str, value: &toml::Value, out: &mut Vec<OsString>) -> Result<()> {
     let flag = format!("--{}", key.replace('_', "-"));
     match value {
         toml::Value::Boolean(true) => out.push(flag.into()),
         toml::Value::Boolean(false) => {}
-        toml::Value::String(s) => {
-            out.push(flag.into());
-            out.push(s.into());
-        }
-        toml::Value::Integer(i) => {
-            out.push(flag.into());
-            out.push(i.to_string().into());
-        }
-        toml::Value::Float(f) => {
-            out.push(flag.into());
-            out.push(f.to_string().into());
-        }
+        toml::Value::String(s) => push_value(flag, s.clone(), out),
+        toml::Value::Integer(i) => push_value(flag, i.to_string(), out),
+        toml::Value::Float(f) => push_value(flag, f.to_string(), out),
         toml::Value::Array(items) => {
             for item in items {
                 if matches!(item, toml::Value::Array(_) | toml::Value::Table(_)) {
@@ -63,13 +65,42 @@ fn to_args(key: &str, value: &toml::Value, out: &mut Vec<OsString>) -> Result<()
     Ok(())
 }
 
+/// A TOML syntax error told by line and key only. The toml crate's own message quotes the
+/// offending line, and that line may be `basic-auth = "user:password"` or a header's token: a
+/// failing cron job would mail the secret to whoever reads its output.
+fn syntax_error(text: &str, e: &toml::de::Error) -> String {
+    let what = e.message().lines().next().unwrap_or("syntax error").trim();
+    let what = nonce_audit::util::sanitize_for_terminal(what);
+    let Some(start) = e.span().map(|s| s.start) else {
+        return format!("not valid TOML: {what}");
+    };
+    let before = text.get(..start).unwrap_or(text);
+    let n = before.matches('\n').count();
+    let key = text
+        .lines()
+        .nth(n)
+        .and_then(|l| l.split_once('='))
+        .map(|(k, _)| k.trim())
+        .filter(|k| {
+            !k.is_empty()
+                && k.len() <= 40
+                && k.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        })
+        .map(|k| format!(", key `{k}`"))
+        .unwrap_or_default();
+    format!("not valid TOML at line {}{key}: {what}", n + 1)
+}
+
 /// Parses the config file's text into arguments, keeping only the keys `known` accepts (the
 /// long option names of the subcommand being run); others are reported in the returned list.
 pub fn args_from_toml(
     text: &str,
     known: impl Fn(&str) -> bool,
 ) -> Result<(Vec<OsString>, Vec<String>)> {
-    let table: toml::Table = text.parse().context("not valid TOML")?;
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| anyhow!(syntax_error(text, &e)))?;
     let mut args = Vec::new();
     let mut ignored = Vec::new();
     for (key, value) in &table {
@@ -161,6 +192,26 @@ mod tests {
         want.sort();
         assert_eq!(got, want);
         assert_eq!(ignored, vec!["bogus".to_owned()]);
+    }
+
+    #[test]
+    fn negative_values_stay_values() {
+        let (args, _) = args_from_toml("rate = -2\nuser-agent = \"-x\"\n", |_| true).unwrap();
+        let mut got = strs(&args);
+        got.sort();
+        assert_eq!(got, ["--rate=-2", "--user-agent=-x"]);
+    }
+
+    #[test]
+    fn syntax_errors_name_line_and_key_but_never_show_the_line() {
+        let text = "rate = 2\nbasic-auth = stage:pw-SECRET\n";
+        let err = format!("{:#}", args_from_toml(text, |_| true).unwrap_err());
+        assert!(!err.contains("SECRET"), "{err}");
+        assert!(err.contains("line 2, key `basic-auth`"), "{err}");
+        let text = "rate = 2\n\nheader = \"Authorization: Bearer tok-SECRET\n";
+        let err = format!("{:#}", args_from_toml(text, |_| true).unwrap_err());
+        assert!(!err.contains("SECRET"), "{err}");
+        assert!(err.contains("line 3, key `header`"), "{err}");
     }
 
     #[test]

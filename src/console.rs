@@ -11,16 +11,70 @@
 //! which it does not offer.
 
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use indicatif::ProgressBar;
+use nonce_audit::util::{redact_userinfo, sanitize_for_terminal};
 use tracing_subscriber::fmt::MakeWriter;
+
+/// Text on its way to standard error: no URL password, no control character. Messages quote
+/// what sites sent (titles, REST codes, sitemap warnings) and what the user typed (targets,
+/// `--sites` lines), so every line the binary prints goes through this.
+pub fn show(text: &str) -> String {
+    sanitize_for_terminal(&redact_userinfo(text)).into_owned()
+}
+
+/// A formatted `tracing` event made safe to print: [`show`] on the text, the trailing newline
+/// kept, and, when the subscriber colours its output (`ansi`), its own SGR colour sequences
+/// (`ESC [ digits m`) kept too. `tracing-subscriber` already escapes ESC in the message itself,
+/// so the ESC bytes left are its styling; every other control character is escaped here.
+fn clean_event(bytes: &[u8], ansi: bool) -> Vec<u8> {
+    let text = String::from_utf8_lossy(bytes);
+    let (body, newline) = match text.strip_suffix('\n') {
+        Some(b) => (b, true),
+        None => (&*text, false),
+    };
+    let mut out = String::with_capacity(body.len() + 1);
+    let mut rest = body;
+    while !rest.is_empty() {
+        let (plain, sgr) = if ansi { split_at_sgr(rest) } else { (rest, "") };
+        out.push_str(&show(plain));
+        out.push_str(sgr);
+        rest = &rest[plain.len() + sgr.len()..];
+    }
+    if newline {
+        out.push('\n');
+    }
+    out.into_bytes()
+}
+
+/// Splits `s` into the text before its first SGR sequence and that sequence (empty if none).
+fn split_at_sgr(s: &str) -> (&str, &str) {
+    let mut from = 0;
+    while let Some(i) = s[from..].find('\x1b').map(|i| i + from) {
+        let tail = &s[i + 1..];
+        if let Some(params) = tail.strip_prefix('[') {
+            let n = params
+                .bytes()
+                .take_while(|b| b.is_ascii_digit() || *b == b';')
+                .count();
+            if params.as_bytes().get(n) == Some(&b'm') {
+                return (&s[..i], &s[i..i + 3 + n]);
+            }
+        }
+        from = i + 1;
+    }
+    (s, "")
+}
 
 #[derive(Default)]
 struct Inner {
     bar: Mutex<Option<ProgressBar>>,
     /// `Some` under `-q`: what would have been printed, held until the end of the run.
     held: Option<Mutex<Vec<u8>>>,
+    /// Whether the `tracing` subscriber colours its events (their SGR sequences are kept).
+    ansi: AtomicBool,
 }
 
 /// The binary's standard error; cheap to clone.
@@ -36,6 +90,7 @@ impl Console {
             inner: Arc::new(Inner {
                 bar: Mutex::new(None),
                 held: quiet.then(|| Mutex::new(Vec::new())),
+                ansi: AtomicBool::new(false),
             }),
         }
     }
@@ -47,10 +102,17 @@ impl Console {
         }
     }
 
-    /// Writes one line (a newline is added).
+    /// Writes one line (a newline is added). Each line of `text` goes through [`show`]; a
+    /// caller quoting network text in a one-line message passes it through [`show`] first, so
+    /// that a newline in it is escaped too.
     pub fn line(&self, text: &str) {
         let mut bytes = Vec::with_capacity(text.len() + 1);
-        bytes.extend_from_slice(text.as_bytes());
+        for (i, l) in text.split('\n').enumerate() {
+            if i > 0 {
+                bytes.push(b'\n');
+            }
+            bytes.extend_from_slice(show(l).as_bytes());
+        }
         bytes.push(b'\n');
         self.write(&bytes);
     }
@@ -110,7 +172,8 @@ impl Write for EventWriter {
 impl Drop for EventWriter {
     fn drop(&mut self) {
         if !self.buf.is_empty() {
-            self.console.write(&self.buf);
+            let ansi = self.console.inner.ansi.load(Ordering::Relaxed);
+            self.console.write(&clean_event(&self.buf, ansi));
         }
     }
 }
@@ -143,6 +206,7 @@ pub fn init_logging(console: &Console, verbose: u8) {
         .unwrap_or_else(|| EnvFilter::new(default));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr())
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    console.inner.ansi.store(ansi, Ordering::Relaxed);
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(console.clone())
@@ -182,5 +246,35 @@ mod tests {
             .map(|h| h.lock().unwrap().clone())
             .unwrap();
         assert_eq!(held, b"note\nWARN event\n");
+    }
+
+    #[test]
+    fn lines_and_events_reach_the_terminal_without_controls_or_passwords() {
+        let c = Console::new(true);
+        c.line("title \x1b]0;pwned\x07 at https://u:pw@ex.com/\nsecond");
+        {
+            let mut w = c.make_writer();
+            let _ = w.write_all(b"\x1b[33mWARN\x1b[0m code \x1b[2J\rgone\n");
+        }
+        let held = c
+            .inner
+            .held
+            .as_ref()
+            .map(|h| h.lock().unwrap().clone())
+            .unwrap();
+        let held = String::from_utf8(held).unwrap();
+        assert_eq!(
+            held,
+            "title \\x1b]0;pwned\\x07 at https://ex.com/\nsecond\nWARN code \\x1b[2J\\rgone\n"
+                .replace("WARN", "\\x1b[33mWARN\\x1b[0m")
+        );
+        // With colours on, the subscriber's own SGR sequences survive; nothing else does.
+        assert_eq!(
+            clean_event(
+                b"\x1b[33mWARN\x1b[0m \x1b]8;;http://e/\x1b\\x\x1b[2J\n",
+                true
+            ),
+            b"\x1b[33mWARN\x1b[0m \\x1b]8;;http://e/\\x1b\\x\\x1b[2J\n"
+        );
     }
 }

@@ -34,6 +34,10 @@ pub const DEFAULT_USER_AGENT: &str = concat!(
 /// Default requests per second per host: polite to a PHP origin, and still 1,000 pages in about
 /// two minutes. The CLI's `--rate` default and [`FetchConfig::default`] both read it.
 pub const DEFAULT_RATE: f64 = 8.0;
+/// The slowest pace a rate limit may set, one request a day per host: slower is a stall rather
+/// than a pace, and the limiter cannot hold a period beyond 584 years at all (it panics), so
+/// [`FetchConfig::rate_per_host`] values between 0 and this are raised to it. The CLI refuses them.
+pub const MIN_RATE: f64 = 1.0 / 86_400.0;
 /// Default per-request timeout.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default connect timeout.
@@ -254,6 +258,8 @@ pub struct Fetcher {
     limiter: Option<Arc<DefaultKeyedRateLimiter<String>>>,
     config: FetchConfig,
     site: Arc<OnceLock<Url>>,
+    /// Basic auth found in the userinfo of a URL list's lines for the audited site.
+    site_auth: Arc<OnceLock<(String, Secret)>>,
     hosts: Arc<Mutex<HashMap<String, HostState>>>,
     robots: Arc<tokio::sync::Mutex<HashMap<String, Arc<tokio::sync::OnceCell<RobotsState>>>>>,
 }
@@ -315,6 +321,7 @@ impl Fetcher {
             limiter,
             config,
             site: Arc::new(OnceLock::new()),
+            site_auth: Arc::new(OnceLock::new()),
             hosts: Arc::new(Mutex::new(HashMap::new())),
             robots: Arc::new(tokio::sync::Mutex::new(HashMap::new())),
         })
@@ -324,6 +331,14 @@ impl Fetcher {
     /// The first call wins.
     pub fn set_site(&self, origin: &Url) {
         let _ = self.site.set(origin.clone());
+    }
+
+    /// Basic auth for the audited site learnt from the input (the userinfo of a URL list's
+    /// lines, taken out of the URLs so that it is never printed): sent, like `--basic-auth`,
+    /// with every request to the site's origin and nowhere else. `--basic-auth` wins; the
+    /// first call wins.
+    pub fn set_site_basic_auth(&self, user: String, pass: Secret) {
+        let _ = self.site_auth.set((user, pass));
     }
 
     fn is_site(&self, url: &Url) -> bool {
@@ -346,7 +361,12 @@ impl Fetcher {
                 req = req.header(n, v);
             }
         }
-        if let Some((user, pass)) = &self.config.basic_auth {
+        if let Some((user, pass)) = self
+            .config
+            .basic_auth
+            .as_ref()
+            .or_else(|| self.site_auth.get())
+        {
             req = req.basic_auth(user, Some(&pass.0));
         }
         req
@@ -691,6 +711,7 @@ fn quota(rate: f64) -> Option<Quota> {
     if !(rate.is_finite() && rate > 0.0) {
         return None;
     }
+    let rate = rate.max(MIN_RATE);
     if rate >= 1.0 && rate.fract() == 0.0 && rate <= f64::from(u32::MAX) {
         // Whole rates: N per second with a burst of one, so requests are spread evenly.
         let period = Duration::from_secs_f64(1.0 / rate);
@@ -781,6 +802,15 @@ mod tests {
         assert!(quota(f64::NAN).is_none());
         assert!(quota(8.0).is_some());
         assert!(quota(0.5).is_some());
+    }
+
+    #[test]
+    fn rates_too_slow_for_a_period_are_raised_not_a_panic() {
+        for rate in [1e-300, f64::MIN_POSITIVE, 1e-12] {
+            let q = quota(rate).expect("a limit");
+            assert_eq!(q.replenish_interval(), Duration::from_secs(86_400));
+        }
+        assert!(quota(1e300).is_none(), "too fast to pace is no limit");
     }
 
     #[test]

@@ -29,7 +29,7 @@ fn main() -> ExitCode {
     ) {
         Ok(merged) => merged,
         Err(e) => {
-            eprintln!("nonce-audit: {e:#}");
+            eprintln!("nonce-audit: {}", console::show(&format!("{e:#}")));
             return ExitCode::from(2);
         }
     };
@@ -56,9 +56,39 @@ fn main() -> ExitCode {
         Err(e) => {
             // The run failed: that is trouble, so what `-q` held back is worth reading too.
             console.release();
-            eprintln!("nonce-audit: {e:#}");
+            eprintln!("nonce-audit: {}", console::show(&format!("{e:#}")));
             ExitCode::from(2)
         }
+    }
+}
+
+/// Standard output that remembers a closed pipe (EPIPE), however the report's format wrapped
+/// the error on its way up (the CSV and JSON writers turn it into their own error kinds).
+struct PipeWatch<W> {
+    inner: W,
+    closed: bool,
+}
+
+impl<W: Write> PipeWatch<W> {
+    fn watch<T>(&mut self, r: std::io::Result<T>) -> std::io::Result<T> {
+        if r.as_ref()
+            .is_err_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+        {
+            self.closed = true;
+        }
+        r
+    }
+}
+
+impl<W: Write> Write for PipeWatch<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let r = self.inner.write(buf);
+        self.watch(r)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let r = self.inner.flush();
+        self.watch(r)
     }
 }
 
@@ -98,7 +128,7 @@ fn sink(pb: &ProgressBar, console: &Console) -> EventSink {
     let pb = pb.clone();
     let console = console.clone();
     Arc::new(move |event| match event {
-        Event::Note(msg) => console.line(msg),
+        Event::Note(msg) => console.line(&console::show(msg)),
         Event::Queued => pb.inc_length(1),
         Event::Page(row) => {
             pb.inc(1);
@@ -232,11 +262,25 @@ fn emit(audited: &Audited, output: &OutputArgs, console: &Console) -> Result<Exi
             color: format == Format::Table && use_color(),
             fail_on,
         };
-        let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
-        audited
+        let mut out = std::io::BufWriter::with_capacity(
+            64 * 1024,
+            PipeWatch {
+                inner: std::io::stdout().lock(),
+                closed: false,
+            },
+        );
+        let written = audited
             .write(&mut out, format, &options)
-            .and_then(|()| out.flush())
-            .context("cannot write the report to standard output")?;
+            .and_then(|()| out.flush());
+        // Drop what is still buffered rather than try the closed pipe once more.
+        let (watch, _) = out.into_parts();
+        if let Err(e) = written {
+            // `… | head -1` closed the pipe: the reader has what it wanted, and the verdict
+            // below must stay the exit code, or `pipefail` would hide the findings.
+            if !watch.closed {
+                return Err(e).context("cannot write the report to standard output");
+            }
+        }
     }
     Ok(if audited.interrupted() {
         ExitCode::from(130)
@@ -278,13 +322,16 @@ async fn audit_sites(
     let started = chrono::Utc::now();
     let (mut reports, mut failed) = (Vec::new(), Vec::new());
     let mut interrupted = false;
-    for (i, site) in sites.iter().enumerate() {
+    for (i, line) in sites.iter().enumerate() {
         if *cancel.borrow() {
             interrupted = true;
             break;
         }
-        let config = Target::parse(site)
-            .map_err(|e| e.to_string())
+        // The line as it may be printed and stored: a password in it authenticates the site
+        // (see cli::split_userinfo) and goes nowhere else.
+        let site = &nonce_audit::util::redact_userinfo(line).into_owned();
+        let config = Target::parse(line)
+            .map_err(|e| nonce_audit::util::redact_userinfo(&e.to_string()).into_owned())
             .and_then(|t| cli::config(t, net, Some(audit_args)));
         let mut config = match config {
             Ok(c) => c,
@@ -314,7 +361,7 @@ async fn audit_sites(
                 tracing::warn!("site {site} could not be audited: {e}");
                 failed.push(SiteFailure {
                     site: site.clone(),
-                    error: e.to_string(),
+                    error: nonce_audit::util::redact_userinfo(&e.to_string()).into_owned(),
                 });
             }
         }
@@ -383,11 +430,11 @@ async fn run(cli: Cli, console: &Console) -> Result<ExitCode> {
             let _ = stdout.flush();
             if !ui.quiet {
                 for w in &summary.warnings {
-                    console.line(&format!("warning: {w}"));
+                    console.line(&format!("warning: {}", console::show(w)));
                 }
                 for s in &summary.sitemaps {
                     for w in &s.warnings {
-                        console.line(&format!("warning: sitemap {}: {w}", s.url));
+                        console.line(&console::show(&format!("warning: sitemap {}: {w}", s.url)));
                     }
                 }
             }

@@ -313,7 +313,7 @@ pub async fn walk(
         }
         Target::UrlList(source) => {
             let mut state = WalkState::new(config, tx);
-            read_url_list(source.clone(), &mut state, &mut summary).await?;
+            read_url_list(fetcher, source.clone(), &mut state, &mut summary).await?;
             if let Some(origin) = &summary.site {
                 fetcher.set_site(origin);
             }
@@ -651,8 +651,12 @@ impl WalkState {
 }
 
 /// Reads a plain URL list (one per line; blank lines and `#` comments skipped), streaming each
-/// URL through the same admission rules as sitemap entries.
+/// URL through the same admission rules as sitemap entries. The site (the first URL's origin)
+/// is declared to the fetcher as soon as it is known, since its pages are fetched while the
+/// list is still read. A `user:password@` in a line is taken out of the URL (so it is never
+/// printed or stored) and, on the site's origin, becomes its basic auth from then on.
 async fn read_url_list(
+    fetcher: &Fetcher,
     source: Option<PathBuf>,
     state: &mut WalkState,
     summary: &mut WalkSummary,
@@ -671,6 +675,7 @@ async fn read_url_list(
         None => Box::new(std::io::BufReader::new(std::io::stdin())),
     };
     let mut gate = state.gate(summary.site.clone());
+    let fetcher = fetcher.clone();
     let result = tokio::task::spawn_blocking(move || {
         let mut bad = 0u64;
         let mut first_bad = None;
@@ -683,13 +688,29 @@ async fn read_url_list(
             }
             match Url::parse(text) {
                 Ok(u) if matches!(u.scheme(), "http" | "https") => {
+                    if gate.site.is_none() {
+                        if let Some(origin) = origin_of(&u) {
+                            fetcher.set_site(&origin);
+                        }
+                    }
+                    let u = match crate::util::userinfo_of(&u) {
+                        Some((user, pass)) => {
+                            if gate.site.as_ref().is_none_or(|s| same_origin(s, &u)) {
+                                fetcher.set_site_basic_auth(user, crate::fetch::Secret(pass));
+                            }
+                            crate::util::strip_userinfo(&u)
+                        }
+                        None => u,
+                    };
                     if gate.admit(u, None).is_break() {
                         break;
                     }
                 }
                 _ => {
                     bad += 1;
-                    first_bad.get_or_insert_with(|| crate::util::shorten(text, 80));
+                    first_bad.get_or_insert_with(|| {
+                        crate::util::shorten(&crate::util::redact_userinfo(text), 80)
+                    });
                 }
             }
         }

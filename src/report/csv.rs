@@ -30,6 +30,19 @@ fn opt<T: ToString>(v: &Option<T>) -> String {
     v.as_ref().map(ToString::to_string).unwrap_or_default()
 }
 
+/// A cell of text that came from the network (a URL, a reason quoting a page title or a REST
+/// code, a sitemap's `lastmod`): control characters escaped, since a CSV is as often `cat` in a
+/// terminal as opened in a spreadsheet, and a leading `=`, `+`, `-` or `@` prefixed with `'` so
+/// that a spreadsheet shows the text instead of evaluating it as a formula.
+fn text(s: &str) -> String {
+    let clean = crate::util::sanitize_for_terminal(s);
+    if clean.starts_with(['=', '+', '-', '@']) {
+        format!("'{clean}")
+    } else {
+        clean.into_owned()
+    }
+}
+
 /// One page's cells, in [`COLUMNS`] order.
 fn row(p: &PageResult, changes: &HashMap<&str, Change>) -> Vec<String> {
     let nonces = p
@@ -39,11 +52,11 @@ fn row(p: &PageResult, changes: &HashMap<&str, Change>) -> Vec<String> {
         .collect::<Vec<_>>()
         .join(" ");
     vec![
-        p.url.clone(),
+        text(&p.url),
         opt(&p.status),
         p.verdict.to_string(),
-        opt(&p.reason),
-        nonces,
+        text(&opt(&p.reason)),
+        text(&nonces),
         p.dies_at.map(|d| d.to_rfc3339()).unwrap_or_default(),
         opt(&p.cache.layer),
         opt(&p.cache.hit),
@@ -53,8 +66,8 @@ fn row(p: &PageResult, changes: &HashMap<&str, Change>) -> Vec<String> {
             .generated_at
             .map(|d| d.to_rfc3339())
             .unwrap_or_default(),
-        opt(&p.lastmod),
-        opt(&p.rest_root),
+        text(&opt(&p.lastmod)),
+        text(&opt(&p.rest_root)),
         changes
             .get(p.url.as_str())
             .map(|c| c.as_str().to_owned())
@@ -107,17 +120,34 @@ pub fn write_multi(out: &mut impl std::io::Write, multi: &MultiReport) -> std::i
     for report in &multi.sites {
         let changes = changes(report);
         for p in &report.pages {
-            let mut record = vec![report.site.clone()];
+            let mut record = vec![text(&report.site)];
             record.extend(row(&p, &changes));
             w.write_record(&record)?;
         }
     }
     for f in &multi.failed {
         let mut record = vec![String::new(); COLUMNS.len() + 1];
-        record[0] = f.site.clone();
+        record[0] = text(&f.site);
         record[3] = "error".to_owned();
-        record[4] = format!("the site could not be audited: {}", f.error);
+        record[4] = text(&format!("the site could not be audited: {}", f.error));
         w.write_record(&record)?;
     }
     w.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_cells_cannot_drive_a_terminal_or_a_spreadsheet() {
+        assert_eq!(text("t\x1b]0;x\x07"), "t\\x1b]0;x\\x07");
+        assert_eq!(
+            text("=HYPERLINK(\"http://e/\")"),
+            "'=HYPERLINK(\"http://e/\")"
+        );
+        assert_eq!(text("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(text("https://ex.com/a=b"), "https://ex.com/a=b");
+        assert_eq!(text(""), "");
+    }
 }

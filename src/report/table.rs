@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use crate::baseline::BaselineDiff;
 use crate::model::human_duration;
 use crate::model::{MultiReport, PageResult, RecommendationKind, Report, Verdict};
-use crate::util::shorten;
+use crate::util::{sanitize_for_terminal as clean, shorten};
 
 const URL_WIDTH: usize = 48;
 
@@ -110,13 +110,13 @@ pub fn write(out: &mut impl Write, report: &Report, color: bool) {
         "{} {} · site {} · nonce_life {} · server time {}",
         paint("nonce-audit", "1", color),
         report.tool_version,
-        report.site,
+        clean(&report.site),
         human_duration(i64::try_from(report.nonce_life_s).unwrap_or(i64::MAX)),
         now.map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
             .unwrap_or_else(|| "unknown".to_owned())
     );
     if let Some(root) = &report.rest_root {
-        let _ = writeln!(out, "REST root {root}");
+        let _ = writeln!(out, "REST root {}", clean(root));
     }
     for v in Verdict::ALL {
         let mut rows = report.pages.with_verdict(v).peekable();
@@ -134,13 +134,19 @@ pub fn write(out: &mut impl Write, report: &Report, color: bool) {
             let _ = writeln!(
                 out,
                 "  {:<width$}  {:<32}  {}",
-                display_url(&p.url, &report.site),
-                shorten(&cache_cell(&p), 32),
-                detail(&p, now),
+                clean(&display_url(&p.url, &report.site)),
+                shorten(&clean(&cache_cell(&p)), 32),
+                clean(&detail(&p, now)),
                 width = URL_WIDTH
             );
             for note in &p.notes {
-                let _ = writeln!(out, "  {:<width$}  note: {note}", "", width = URL_WIDTH);
+                let _ = writeln!(
+                    out,
+                    "  {:<width$}  note: {}",
+                    "",
+                    clean(note),
+                    width = URL_WIDTH
+                );
             }
         }
     }
@@ -179,11 +185,11 @@ pub fn write(out: &mut impl Write, report: &Report, color: bool) {
         );
     }
     for w in &report.warnings {
-        let _ = writeln!(out, "warning: {w}");
+        let _ = writeln!(out, "warning: {}", clean(w));
     }
     for sm in report.sitemaps.iter().filter(|s| !s.warnings.is_empty()) {
         for w in &sm.warnings {
-            let _ = writeln!(out, "warning: sitemap {}: {w}", sm.url);
+            let _ = writeln!(out, "warning: sitemap {}: {}", clean(&sm.url), clean(w));
         }
     }
     if !report.recommendations.is_empty() {
@@ -201,12 +207,13 @@ pub fn write(out: &mut impl Write, report: &Report, color: bool) {
             };
             let _ = writeln!(
                 out,
-                "  {}. [{}] {action}",
+                "  {}. [{}] {}",
                 i + 1,
-                r.layer.unwrap_or("page cache")
+                r.layer.unwrap_or("page cache"),
+                clean(&action)
             );
-            let _ = writeln!(out, "     {}", r.impact);
-            let _ = writeln!(out, "     why: {}", r.why);
+            let _ = writeln!(out, "     {}", clean(&r.impact));
+            let _ = writeln!(out, "     why: {}", clean(&r.why));
         }
     }
 }
@@ -245,7 +252,7 @@ fn baseline(out: &mut impl Write, diff: &BaselineDiff, site: &str, color: bool) 
         out,
         "{} {}{}",
         paint("Since the baseline", "1", color),
-        diff.file,
+        clean(&diff.file),
         if when.is_empty() {
             String::new()
         } else {
@@ -267,8 +274,9 @@ fn baseline(out: &mut impl Write, diff: &BaselineDiff, site: &str, color: bool) 
         for r in rows.iter().take(BASELINE_LIST_MAX) {
             let _ = writeln!(
                 out,
-                "  {}  {r}",
-                paint(&format!("{label:<11}"), code, color)
+                "  {}  {}",
+                paint(&format!("{label:<11}"), code, color),
+                clean(r)
             );
         }
         if rows.len() > BASELINE_LIST_MAX {
@@ -331,7 +339,7 @@ pub fn write_multi(out: &mut impl Write, multi: &MultiReport, color: bool) {
             out,
             "{}",
             paint(
-                &format!("=== site {n} of {total}: {} ===", report.site),
+                &format!("=== site {n} of {total}: {} ===", clean(&report.site)),
                 "1",
                 color
             )
@@ -345,7 +353,7 @@ pub fn write_multi(out: &mut impl Write, multi: &MultiReport, color: bool) {
             out,
             "{}",
             paint(
-                &format!("=== site {n} of {total}: {} ===", f.site),
+                &format!("=== site {n} of {total}: {} ===", clean(&f.site)),
                 "1",
                 color
             )
@@ -358,7 +366,7 @@ pub fn write_multi(out: &mut impl Write, multi: &MultiReport, color: bool) {
                 verdict_color(Verdict::Error),
                 color
             ),
-            f.error
+            clean(&f.error)
         );
         let _ = writeln!(out);
     }
