@@ -121,8 +121,10 @@ fn refreshable(n: &crate::model::NonceRow) -> bool {
     n.state == NonceState::EstimatedDead && n.severity == Some(crate::model::Severity::WillBreak)
 }
 
-/// Builds the recommendations for an audit, most impact first.
-pub fn recommend(pages: &[PageResult], clock: &NonceClock) -> Vec<Recommendation> {
+/// Builds the recommendations for a list of page rows, most impact first (the audit itself keeps
+/// only [`Finding`]s and calls [`recommend_findings`]).
+#[cfg(test)]
+fn recommend(pages: &[PageResult], clock: &NonceClock) -> Vec<Recommendation> {
     let findings: Vec<Finding> = pages.iter().filter_map(Finding::of).collect();
     recommend_findings(&findings, clock)
 }

@@ -51,7 +51,7 @@ pub async fn run_demo(mut config: AuditConfig, events: EventSink) -> Result<Repo
     let now = chrono::Utc::now().timestamp();
     let site = SimSite::start(scenario(now))
         .await
-        .map_err(|e| AuditError::NoPages(format!(" (the demo site could not start: {e})")))?;
+        .map_err(|e| AuditError::Demo(e.to_string()))?;
     let target = format!("{}/", site.base_url());
     config.target = Target::parse(&target)?;
     config.nonce_life_s = DEFAULT_NONCE_LIFE_S;

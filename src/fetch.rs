@@ -436,11 +436,6 @@ impl Fetcher {
         }
     }
 
-    /// The settings in use.
-    pub fn config(&self) -> &FetchConfig {
-        &self.config
-    }
-
     async fn wait_turn(&self, url: &Url) -> Result<(), FetchError> {
         let key = host_key(url);
         // Crawl-delay and the slow-down after 429/503 space requests out on top of the rate.

@@ -9,16 +9,16 @@
 //! cache that served it and what to change.
 //!
 //! ```no_run
-//! use nonce_audit::{audit, discover::Target};
+//! use nonce_audit::{AuditConfig, Target, audit, run};
 //! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
-//! let config = audit::AuditConfig::new(Target::parse("https://example.com/")?);
-//! let report = audit::run(&config, audit::quiet()).await?;
+//! let config = AuditConfig::new(Target::parse("https://example.com/")?);
+//! let report = run(&config, audit::quiet()).await?;
 //! println!("{} dead pages", report.summary.dead);
 //! # Ok(()) }
 //! ```
 #![deny(missing_docs)]
 
-pub mod advise;
+mod advise;
 pub mod audit;
 pub mod baseline;
 pub mod cache;
@@ -27,10 +27,15 @@ pub mod demo;
 pub mod discover;
 pub mod extract;
 pub mod fetch;
-pub mod judge;
+mod judge;
 pub mod model;
-pub mod once;
+mod once;
 pub mod report;
 pub mod sim;
 pub mod util;
-pub mod verify;
+mod verify;
+
+// The API most callers need, at the crate root: configure, run, read the report.
+pub use audit::{AuditConfig, AuditError, run};
+pub use discover::Target;
+pub use model::{PageResult, Report, Verdict};

@@ -291,6 +291,25 @@ fn emit(audited: &Audited, output: &OutputArgs, console: &Console) -> Result<Exi
     })
 }
 
+/// The one flow of a single-site audit (a site, or the demo): the baseline loaded before the
+/// first request (a wrong file fails fast), progress while it runs, the baseline applied, then
+/// every report written and the exit code chosen. `--sites` runs the same steps per site.
+async fn audit_one<F, Fut>(output: &OutputArgs, console: &Console, audit: F) -> Result<ExitCode>
+where
+    F: FnOnce(EventSink) -> Fut,
+    Fut: std::future::Future<Output = Result<Report, audit::AuditError>>,
+{
+    let baseline = load_baseline(output)?;
+    let pb = progress(output.ui, console);
+    let report = audit(sink(&pb, console)).await;
+    finish_progress(&pb, console);
+    let mut report = report?;
+    if let Some(b) = &baseline {
+        b.apply(&mut report);
+    }
+    emit(&Audited::One(Box::new(report)), output, console)
+}
+
 /// `--sites FILE`: the sites one after the other, each a full audit with its own report; a site
 /// that cannot be audited is recorded and the run goes on. Only when no site could be audited
 /// does the run fail (exit 2).
@@ -401,19 +420,14 @@ async fn run(cli: Cli, console: &Console) -> Result<ExitCode> {
             let target = cli::target(target.as_deref(), &net).map_err(anyhow::Error::msg)?;
             let mut config =
                 cli::config(target, &net, Some(&audit_args)).map_err(anyhow::Error::msg)?;
-            let baseline = load_baseline(&output)?;
             if config.fetch.insecure {
                 console.line("warning: --insecure: TLS certificates are not verified");
             }
             config.walk.cancel = Some(watch_signals());
-            let pb = progress(output.ui, console);
-            let report = audit::run(&config, sink(&pb, console)).await;
-            finish_progress(&pb, console);
-            let mut report = report?;
-            if let Some(b) = &baseline {
-                b.apply(&mut report);
-            }
-            emit(&Audited::One(Box::new(report)), &output, console)
+            audit_one(&output, console, |events| async move {
+                audit::run(&config, events).await
+            })
+            .await
         }
         Command::Sitemap { target, net, ui } => {
             let target = cli::target(target.as_deref(), &net).map_err(anyhow::Error::msg)?;
@@ -459,7 +473,6 @@ async fn run(cli: Cli, console: &Console) -> Result<ExitCode> {
         }
         Command::Demo { output } => {
             check_outputs(&output)?;
-            let baseline = load_baseline(&output)?;
             console.line(nonce_audit::demo::EXPLANATION);
             let config = cli::config(
                 Target::File(std::path::PathBuf::new()),
@@ -467,14 +480,10 @@ async fn run(cli: Cli, console: &Console) -> Result<ExitCode> {
                 None,
             )
             .map_err(anyhow::Error::msg)?;
-            let pb = progress(output.ui, console);
-            let report = nonce_audit::demo::run_demo(config, sink(&pb, console)).await;
-            finish_progress(&pb, console);
-            let mut report = report?;
-            if let Some(b) = &baseline {
-                b.apply(&mut report);
-            }
-            emit(&Audited::One(Box::new(report)), &output, console)
+            audit_one(&output, console, |events| {
+                nonce_audit::demo::run_demo(config, events)
+            })
+            .await
         }
     }
 }

@@ -76,6 +76,12 @@ pub enum AuditError {
     /// Sitemaps were read but listed no page.
     #[error("the sitemaps list no page URL{0}")]
     NoPages(String),
+    /// The sitemap walk stopped abnormally (its task failed).
+    #[error("the sitemap walk failed: {0}")]
+    Walk(String),
+    /// The built-in demo site could not be started.
+    #[error("the demo site could not start: {0}")]
+    Demo(String),
 }
 
 /// Progress events, for the binary's progress bar and notes.
@@ -281,6 +287,6 @@ pub async fn list_pages(
     }
     match walker.await {
         Ok(r) => Ok(r?),
-        Err(e) => Err(AuditError::NoPages(format!(" (the walk failed: {e})"))),
+        Err(e) => Err(AuditError::Walk(e.to_string())),
     }
 }

@@ -131,11 +131,6 @@ impl<'a> Threshold<'a> {
         }
     }
 
-    /// The `--fail-on` value.
-    pub fn fail_on(&self) -> FailOn {
-        self.fail_on
-    }
-
     /// Whether `page` is dead now and was not dead in the baseline (false without a baseline).
     pub fn newly_dead(&self, page: &PageResult) -> bool {
         page.verdict == Verdict::Dead && self.newly_dead.contains(page.url.as_str())
