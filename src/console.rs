@@ -231,6 +231,15 @@ impl tracing_subscriber::fmt::time::FormatTime for Elapsed {
 mod tests {
     use super::*;
 
+    /// What a quiet console holds back for release.
+    fn held(c: &Console) -> Vec<u8> {
+        c.inner
+            .held
+            .as_ref()
+            .map(|h| h.lock().unwrap().clone())
+            .unwrap()
+    }
+
     #[test]
     fn quiet_holds_lines_until_released() {
         let c = Console::new(true);
@@ -239,12 +248,7 @@ mod tests {
             let mut w = c.make_writer();
             let _ = w.write_all(b"WARN event\n");
         }
-        let held = c
-            .inner
-            .held
-            .as_ref()
-            .map(|h| h.lock().unwrap().clone())
-            .unwrap();
+        let held = held(&c);
         assert_eq!(held, b"note\nWARN event\n");
     }
 
@@ -256,12 +260,7 @@ mod tests {
             let mut w = c.make_writer();
             let _ = w.write_all(b"\x1b[33mWARN\x1b[0m code \x1b[2J\rgone\n");
         }
-        let held = c
-            .inner
-            .held
-            .as_ref()
-            .map(|h| h.lock().unwrap().clone())
-            .unwrap();
+        let held = held(&c);
         let held = String::from_utf8(held).unwrap();
         assert_eq!(
             held,

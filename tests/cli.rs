@@ -1,24 +1,14 @@
 //! The binary as users and schedulers run it: exit codes, report files, the JSON keys, the dry
 //! run and the demo.
 
-use std::process::{Command, Output};
+mod common;
 
+use std::process::Output;
+
+use common::run;
 use nonce_audit::sim::{RestMode, Shape, SimConfig, SimPage, SimSite};
 
 const NOW: i64 = 1_795_532_400; // 2026-11-24T15:00:00Z
-const BIN: &str = env!("CARGO_BIN_EXE_nonce-audit");
-
-async fn run(args: Vec<String>) -> Output {
-    tokio::task::spawn_blocking(move || {
-        Command::new(BIN)
-            .args(&args)
-            .env("NO_COLOR", "1")
-            .output()
-            .expect("run nonce-audit")
-    })
-    .await
-    .unwrap()
-}
 
 fn args(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()

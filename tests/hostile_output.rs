@@ -7,22 +7,11 @@ mod common;
 
 use std::process::{Command, Output};
 
+use common::run;
+
 use common::{Fault, serve};
 
 const BIN: &str = env!("CARGO_BIN_EXE_nonce-audit");
-
-async fn run(args: Vec<String>) -> Output {
-    tokio::task::spawn_blocking(move || {
-        Command::new(BIN)
-            .args(&args)
-            .env("NO_COLOR", "1")
-            .env_remove("NONCE_AUDIT_BASIC_AUTH")
-            .output()
-            .expect("run nonce-audit")
-    })
-    .await
-    .unwrap()
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

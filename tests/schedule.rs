@@ -2,28 +2,17 @@
 //! simulated site whose clock moves on, `--sites` with several sites, `-q` that prints nothing
 //! on a clean night, and `-v` logs on standard error.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
+use std::path::Path;
+use std::process::Command;
+
+use common::run;
 use nonce_audit::sim::{Shape, SimConfig, SimPage, SimSite};
 
 const NOW: i64 = 1_795_532_400; // 2026-11-24T15:00:00Z
 const DAY: i64 = 86_400;
 const BIN: &str = env!("CARGO_BIN_EXE_nonce-audit");
-
-async fn run(args: Vec<String>) -> Output {
-    tokio::task::spawn_blocking(move || {
-        Command::new(BIN)
-            .args(&args)
-            .env("NO_COLOR", "1")
-            .env_remove("RUST_LOG")
-            .stdin(std::process::Stdio::null())
-            .output()
-            .expect("run nonce-audit")
-    })
-    .await
-    .unwrap()
-}
 
 fn args(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()

@@ -61,6 +61,16 @@ fn page(nonces: Vec<NonceRow>, cache: CacheInfo, rest: Rest) -> Fetch {
     })
 }
 
+/// A WP Rocket copy `age` seconds old carrying one `wp_rest` nonce, and the site's answer.
+fn rocket(age: i64, answer: ProbeOutcome) -> Fetch {
+    let a = "0123456789";
+    page(
+        vec![rest_nonce(a)],
+        cached("wp-rocket", age),
+        probed(&[(a, answer)]),
+    )
+}
+
 fn probed(answers: &[(&str, ProbeOutcome)]) -> Rest {
     Rest::Probed {
         root: "https://site.test/wp-json/".to_owned(),
@@ -212,11 +222,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             rule: "rejected: dead, with the copy's age in the reason",
-            fetch: page(
-                vec![rest_nonce(a)],
-                cached("wp-rocket", 2 * TICK + 3_600),
-                probed(&[(a, rejected())]),
-            ),
+            fetch: rocket(2 * TICK + 3_600, rejected()),
             verdict: Verdict::Dead,
             reason: Some(
                 "the site rejects nonce 0123456789 (403 rest_cookie_invalid_nonce); the cached copy is 1 d 1 h old",
@@ -253,22 +259,14 @@ fn cases() -> Vec<Case> {
         },
         Case {
             rule: "accepted and refreshed to itself: fresh, dies at the end of the next tick",
-            fetch: page(
-                vec![rest_nonce(a)],
-                cached("wp-rocket", 60),
-                probed(&[(a, accepted(Some(a), Some(NOW)))]),
-            ),
+            fetch: rocket(60, accepted(Some(a), Some(NOW))),
             verdict: Verdict::Fresh,
             reason: None,
             dies_at: Some(T0 + 2 * TICK),
         },
         Case {
             rule: "accepted from the previous tick: expiring at the next boundary",
-            fetch: page(
-                vec![rest_nonce(a)],
-                cached("wp-rocket", TICK),
-                probed(&[(a, accepted(Some(b), Some(NOW)))]),
-            ),
+            fetch: rocket(TICK, accepted(Some(b), Some(NOW))),
             verdict: Verdict::Expiring,
             reason: Some(
                 "nonce from the previous tick: still accepted, dies at the next boundary; the cached copy is 12 h old",
@@ -277,11 +275,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             rule: "accepted with no refreshed nonce (WordPress < 4.6): expiring, earliest death assumed",
-            fetch: page(
-                vec![rest_nonce(a)],
-                cached("wp-rocket", 60),
-                probed(&[(a, accepted(None, Some(NOW)))]),
-            ),
+            fetch: rocket(60, accepted(None, Some(NOW))),
             verdict: Verdict::Expiring,
             reason: Some(
                 "accepted, but the site sent no refreshed X-WP-Nonce (WordPress < 4.6?): assuming the earliest death",
@@ -290,11 +284,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             rule: "accepted but undatable (no Date on the answer): unverifiable",
-            fetch: page(
-                vec![rest_nonce(a)],
-                cached("wp-rocket", 60),
-                probed(&[(a, accepted(Some(a), None))]),
-            ),
+            fetch: rocket(60, accepted(Some(a), None)),
             verdict: Verdict::Unverifiable,
             reason: Some("0123456789: accepted, but the server sent no Date header to date it"),
             dies_at: None,

@@ -164,3 +164,20 @@ pub fn gzip(data: &[u8]) -> Vec<u8> {
     e.write_all(data).unwrap();
     e.finish().unwrap()
 }
+
+/// Runs the built binary with `args` as a scheduler would: no colour, no inherited
+/// `RUST_LOG` or `NONCE_AUDIT_BASIC_AUTH`, nothing on standard input.
+pub async fn run(args: Vec<String>) -> std::process::Output {
+    tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_nonce-audit"))
+            .args(&args)
+            .env("NO_COLOR", "1")
+            .env_remove("RUST_LOG")
+            .env_remove("NONCE_AUDIT_BASIC_AUTH")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run nonce-audit")
+    })
+    .await
+    .expect("the test's blocking task")
+}
