@@ -280,6 +280,75 @@ impl From<FailOnArg> for FailOn {
     }
 }
 
+/// Why the options (from the command line or the config file) cannot make an audit: one
+/// variant per cause, each a sentence naming the option and what it accepts. A header's or a
+/// password's value never appears in one, since it may be a secret.
+#[derive(Debug, thiserror::Error)]
+pub enum ArgError {
+    /// `--rate NaN`.
+    #[error("--rate must be a number of requests per second, not NaN")]
+    RateNan,
+    /// `--rate inf`.
+    #[error(
+        "--rate must be a finite number of requests per second, not {0:?} (give 0 for no limit)"
+    )]
+    RateInfinite(f64),
+    /// A negative `--rate`.
+    #[error("--rate must be 0 (no limit) or a positive number of requests per second, not {0:?}")]
+    RateNegative(f64),
+    /// A `--rate` whose period between requests cannot be expressed.
+    #[error(
+        "--rate {0:?} is too slow to pace requests: the slowest is one request a day per host (1/86400 ≈ {min:.7}); give 0 for no limit",
+        min = MIN_RATE
+    )]
+    RateTooSlow(f64),
+    /// `--timeout 0`.
+    #[error("--timeout must be more than 0")]
+    ZeroTimeout,
+    /// `--nonce-life` under the 2 s WordPress can divide into ticks.
+    #[error("--nonce-life must be at least 2s")]
+    NonceLife,
+    /// Both TARGET and `--urls`.
+    #[error("give either TARGET or --urls, not both")]
+    TargetAndUrls,
+    /// Neither TARGET nor `--urls`.
+    #[error("give a TARGET (site URL, sitemap URL or file) or --urls FILE")]
+    NoTarget,
+    /// TARGET is not a URL, file or `-`.
+    #[error(transparent)]
+    Target(#[from] nonce_audit::discover::DiscoverError),
+    /// A bad `--include`/`--exclude` glob or `--allow-host`.
+    #[error("{0}")]
+    Selection(String),
+    /// A `--header` with no `:`.
+    #[error(
+        "--header #{nth} has no `:`; it must look like \"Name: value\" (it is not shown, as it may hold a secret)"
+    )]
+    HeaderNoColon {
+        /// Its position among the `--header` options, from 1.
+        nth: usize,
+    },
+    /// A `--header` whose name is not an HTTP header name.
+    #[error(
+        "--header #{nth}: the part before `:` is not a valid HTTP header name (not shown, as it may hold a secret)"
+    )]
+    HeaderName {
+        /// Its position among the `--header` options, from 1.
+        nth: usize,
+    },
+    /// A `--header` whose value is not a valid HTTP header value.
+    #[error(
+        "--header `{name}`: the value is not a valid HTTP header value (control characters?); it is not shown"
+    )]
+    HeaderValue {
+        /// The header's (valid) name.
+        name: String,
+    },
+    /// `--basic-auth` without `user:password`.
+    #[error("--basic-auth must look like user:password")]
+    BasicAuth,
+}
+
 /// Parses `24h`, `90m`, `20s`, `1d 2h` or a bare number of seconds.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
@@ -293,38 +362,29 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 /// Refuses a `--rate` (from the command line or the config file) that cannot pace requests,
 /// each with its own reason: the rate limiter must never see NaN, infinity, a negative value, or
 /// a rate so small its period between requests cannot be expressed (`1e-300` is 10^300 seconds).
-pub fn check_rate(rate: f64) -> Result<(), String> {
+pub fn check_rate(rate: f64) -> Result<(), ArgError> {
     if rate.is_nan() {
-        return Err("--rate must be a number of requests per second, not NaN".to_owned());
+        return Err(ArgError::RateNan);
     }
     if rate.is_infinite() {
-        return Err(format!(
-            "--rate must be a finite number of requests per second, not {rate:?} (give 0 for no limit)"
-        ));
+        return Err(ArgError::RateInfinite(rate));
     }
     if rate < 0.0 {
-        return Err(format!(
-            "--rate must be 0 (no limit) or a positive number of requests per second, not {rate:?}"
-        ));
+        return Err(ArgError::RateNegative(rate));
     }
     if rate > 0.0 && rate < MIN_RATE {
-        return Err(format!(
-            "--rate {rate:?} is too slow to pace requests: the slowest is one request a day per host \
-             (1/86400 ≈ {MIN_RATE:.7}); give 0 for no limit"
-        ));
+        return Err(ArgError::RateTooSlow(rate));
     }
     Ok(())
 }
 
 /// The target from TARGET or `--urls`.
-pub fn target(target: Option<&str>, net: &NetArgs) -> Result<Target, String> {
+pub fn target(target: Option<&str>, net: &NetArgs) -> Result<Target, ArgError> {
     match (&net.urls, target) {
         (Some(file), None) => Ok(Target::UrlList(Some(file.clone()))),
-        (Some(_), Some(_)) => Err("give either TARGET or --urls, not both".to_owned()),
-        (None, Some(t)) => Target::parse(t).map_err(|e| e.to_string()),
-        (None, None) => {
-            Err("give a TARGET (site URL, sitemap URL or file) or --urls FILE".to_owned())
-        }
+        (Some(_), Some(_)) => Err(ArgError::TargetAndUrls),
+        (None, Some(t)) => Ok(Target::parse(t)?),
+        (None, None) => Err(ArgError::NoTarget),
     }
 }
 
@@ -369,11 +429,11 @@ pub fn config(
     target: Target,
     net: &NetArgs,
     audit: Option<&AuditArgs>,
-) -> Result<AuditConfig, String> {
+) -> Result<AuditConfig, ArgError> {
     check_rate(net.rate)?;
     let (target, url_credentials) = split_userinfo(target);
     if net.timeout.is_zero() {
-        return Err("--timeout must be more than 0".to_owned());
+        return Err(ArgError::ZeroTimeout);
     }
     let mut c = AuditConfig::new(target);
     c.fetch.rate_per_host = net.rate;
@@ -385,7 +445,8 @@ pub fn config(
         &net.exclude,
         net.allow_host.clone(),
         net.sample,
-    )?;
+    )
+    .map_err(ArgError::Selection)?;
     c.walk.limits.max_entries = net.max_sitemap_entries;
     c.walk.limits.max_bytes = net.max_sitemap_bytes;
     c.fetch.max_sitemap_bytes = net.max_sitemap_bytes;
@@ -397,20 +458,16 @@ pub fn config(
     for (i, h) in net.headers.iter().enumerate() {
         let nth = i + 1;
         let Some((name, value)) = h.split_once(':') else {
-            return Err(format!(
-                "--header #{nth} has no `:`; it must look like \"Name: value\" (it is not shown, as it may hold a secret)"
-            ));
+            return Err(ArgError::HeaderNoColon { nth });
         };
         let name = name.trim();
         if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
-            return Err(format!(
-                "--header #{nth}: the part before `:` is not a valid HTTP header name (not shown, as it may hold a secret)"
-            ));
+            return Err(ArgError::HeaderName { nth });
         }
         if reqwest::header::HeaderValue::from_str(value.trim()).is_err() {
-            return Err(format!(
-                "--header `{name}`: the value is not a valid HTTP header value (control characters?); it is not shown"
-            ));
+            return Err(ArgError::HeaderValue {
+                name: name.to_owned(),
+            });
         }
         c.fetch
             .site_headers
@@ -418,7 +475,7 @@ pub fn config(
     }
     if let Some(auth) = &net.basic_auth {
         let Some((user, pass)) = auth.split_once(':') else {
-            return Err("--basic-auth must look like user:password".to_owned());
+            return Err(ArgError::BasicAuth);
         };
         c.fetch.basic_auth = Some((user.to_owned(), Secret(pass.to_owned())));
     }
@@ -427,7 +484,7 @@ pub fn config(
     }
     if let Some(a) = audit {
         if a.nonce_life.as_secs() < 2 {
-            return Err("--nonce-life must be at least 2s".to_owned());
+            return Err(ArgError::NonceLife);
         }
         c.nonce_life_s = a.nonce_life.as_secs();
         c.concurrency = usize::from(a.concurrency);
@@ -477,7 +534,7 @@ mod tests {
         assert!(check_rate(0.5).is_ok());
         assert!(check_rate(MIN_RATE).is_ok());
         assert!(check_rate(8.0).is_ok());
-        let err = |r: f64| check_rate(r).unwrap_err();
+        let err = |r: f64| check_rate(r).unwrap_err().to_string();
         assert!(
             err(f64::INFINITY).contains("finite"),
             "{}",
@@ -524,8 +581,9 @@ mod tests {
                 headers: vec![bad.to_owned()],
                 ..NetArgs::default()
             };
-            let err =
-                config(Target::parse("https://ex.com/").unwrap(), &net, None).expect_err("refused");
+            let err = config(Target::parse("https://ex.com/").unwrap(), &net, None)
+                .expect_err("refused")
+                .to_string();
             assert!(!err.contains("SECRET"), "{err}");
             assert!(err.contains("--header"), "{err}");
         }

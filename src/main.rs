@@ -331,8 +331,7 @@ async fn audit_sites(
         Target::File(std::path::PathBuf::new()),
         net,
         Some(audit_args),
-    )
-    .map_err(anyhow::Error::msg)?;
+    )?;
     if shared.fetch.insecure {
         console.line("warning: --insecure: TLS certificates are not verified");
     }
@@ -351,7 +350,7 @@ async fn audit_sites(
         let site = &nonce_audit::util::redact_userinfo(line).into_owned();
         let config = Target::parse(line)
             .map_err(|e| nonce_audit::util::redact_userinfo(&e.to_string()).into_owned())
-            .and_then(|t| cli::config(t, net, Some(audit_args)));
+            .and_then(|t| cli::config(t, net, Some(audit_args)).map_err(|e| e.to_string()));
         let mut config = match config {
             Ok(c) => c,
             Err(error) => {
@@ -417,9 +416,8 @@ async fn run(cli: Cli, console: &Console) -> Result<ExitCode> {
             output,
         } => {
             check_outputs(&output)?;
-            let target = cli::target(target.as_deref(), &net).map_err(anyhow::Error::msg)?;
-            let mut config =
-                cli::config(target, &net, Some(&audit_args)).map_err(anyhow::Error::msg)?;
+            let target = cli::target(target.as_deref(), &net)?;
+            let mut config = cli::config(target, &net, Some(&audit_args))?;
             if config.fetch.insecure {
                 console.line("warning: --insecure: TLS certificates are not verified");
             }
@@ -430,8 +428,8 @@ async fn run(cli: Cli, console: &Console) -> Result<ExitCode> {
             .await
         }
         Command::Sitemap { target, net, ui } => {
-            let target = cli::target(target.as_deref(), &net).map_err(anyhow::Error::msg)?;
-            let config = cli::config(target, &net, None).map_err(anyhow::Error::msg)?;
+            let target = cli::target(target.as_deref(), &net)?;
+            let config = cli::config(target, &net, None)?;
             let pb = ProgressBar::hidden();
             let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
             let mut broken_pipe = false;
@@ -478,8 +476,7 @@ async fn run(cli: Cli, console: &Console) -> Result<ExitCode> {
                 Target::File(std::path::PathBuf::new()),
                 &cli::NetArgs::default(),
                 None,
-            )
-            .map_err(anyhow::Error::msg)?;
+            )?;
             audit_one(&output, console, |events| {
                 nonce_audit::demo::run_demo(config, events)
             })
