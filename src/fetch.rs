@@ -273,9 +273,21 @@ fn same_site(a: &Url, b: &Url) -> bool {
         && a.port_or_known_default() == b.port_or_known_default()
 }
 
+/// The chain `a → b → a` as text, for the error that names a redirect loop.
+fn loop_chain(previous: &[Url], next: &Url) -> String {
+    let start = previous.iter().position(|u| u == next).unwrap_or(0);
+    let mut chain: Vec<&str> = previous[start..].iter().map(Url::as_str).collect();
+    chain.push(next.as_str());
+    chain.join(" → ")
+}
+
 fn same_site_redirects(attempt: Attempt) -> reqwest::redirect::Action {
     let first = attempt.previous().first().cloned();
-    if attempt.previous().len() > MAX_REDIRECTS {
+    if attempt.previous().contains(attempt.url()) {
+        // A revisit can only repeat: stop at once instead of burning the redirect limit.
+        let chain = loop_chain(attempt.previous(), attempt.url());
+        attempt.error(format!("redirect loop: {chain}"))
+    } else if attempt.previous().len() > MAX_REDIRECTS {
         attempt.error(format!("more than {MAX_REDIRECTS} redirects"))
     } else if first.is_some_and(|f| same_site(&f, attempt.url())) {
         attempt.follow()

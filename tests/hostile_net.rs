@@ -181,3 +181,27 @@ async fn utf16_pages_are_decoded_before_the_nonce_is_looked_for() {
         assert_eq!(row(&r, p).verdict, Verdict::Dead, "{p}: {:?}", row(&r, p));
     }
 }
+
+// 13. Redirect loops.
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_redirect_loop_stops_at_the_first_revisit_and_is_named() {
+    let s = serve().await;
+    let b = s.base.clone();
+    s.route("/a/", Fault::Redirect("/b/".into()));
+    s.route("/b/", Fault::Redirect("/a/".into()));
+    s.route("/self/", Fault::Redirect("/self/".into()));
+    s.route("/sitemap.xml", xml(urlset(&b, &["/a/", "/self/"])));
+    let r = audit_bounded(&config(&format!("{b}/sitemap.xml"))).await;
+    let a = row(&r, "/a/");
+    assert_eq!(a.verdict, Verdict::Error);
+    let reason = a.reason.clone().unwrap_or_default();
+    assert!(
+        reason.contains(&format!("redirect loop: {b}/a/ → {b}/b/ → {b}/a/")),
+        "{reason}"
+    );
+    assert_eq!((s.hits("/a/"), s.hits("/b/")), (1, 1));
+    let own = row(&r, "/self/").reason.clone().unwrap_or_default();
+    assert!(own.contains("redirect loop"), "{own}");
+    assert_eq!(s.hits("/self/"), 1);
+}
