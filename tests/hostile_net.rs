@@ -116,6 +116,82 @@ fn row(r: &Report, path: &str) -> nonce_audit::model::PageResult {
         .unwrap_or_else(|| panic!("no row for {path}: {:#?}", r.pages))
 }
 
+// 7. robots.txt redirects, and an unreadable robots.txt.
+
+#[tokio::test(flavor = "multi_thread")]
+async fn robots_txt_redirected_to_another_host_is_followed_for_its_rules() {
+    let site = serve().await;
+    let cdn = serve().await;
+    let b = site.base.clone();
+    let cdn_base = cdn.base.replace("127.0.0.1", "localhost");
+    site.route(
+        "/robots.txt",
+        Fault::Redirect(format!("{cdn_base}/robots/site.txt")),
+    );
+    cdn.route(
+        "/robots/site.txt",
+        Fault::Ok(
+            200,
+            vec![],
+            b"User-agent: *\nDisallow: /private/\n".to_vec(),
+        ),
+    );
+    site.route("/sitemap.xml", xml(urlset(&b, &["/ok/", "/private/x/"])));
+    site.route("/ok/", html(WP_PAGE));
+    site.route("/private/x/", html(WP_PAGE));
+    dead_probe(&site);
+    let r = audit_bounded(&config(&format!("{b}/sitemap.xml"))).await;
+    assert_eq!(
+        row(&r, "/ok/").verdict,
+        Verdict::Dead,
+        "{:?}",
+        row(&r, "/ok/")
+    );
+    let private = row(&r, "/private/x/");
+    assert_eq!(private.verdict, Verdict::Error);
+    assert!(
+        private
+            .reason
+            .as_deref()
+            .unwrap_or_default()
+            .contains("disallowed by robots.txt"),
+        "{private:?}"
+    );
+    assert_eq!(site.hits("/private/x/"), 0);
+    assert_eq!(cdn.hits("/robots/site.txt"), 1);
+
+    // Five redirects are followed (RFC 9309's minimum); a sixth makes the file unavailable,
+    // which allows everything.
+    for (redirects, private_refused) in [(5, true), (6, false)] {
+        let chain = serve().await;
+        let cb = chain.base.clone();
+        chain.route("/robots.txt", Fault::Redirect("/r1".into()));
+        for i in 1..redirects {
+            chain.route(&format!("/r{i}"), Fault::Redirect(format!("/r{}", i + 1)));
+        }
+        chain.route(
+            &format!("/r{redirects}"),
+            Fault::Ok(
+                200,
+                vec![],
+                b"User-agent: *\nDisallow: /private/\n".to_vec(),
+            ),
+        );
+        chain.route("/sitemap.xml", xml(urlset(&cb, &["/private/x/"])));
+        chain.route("/private/x/", html(WP_PAGE));
+        dead_probe(&chain);
+        let r = audit_bounded(&config(&format!("{cb}/sitemap.xml"))).await;
+        let got = row(&r, "/private/x/");
+        if private_refused {
+            assert_eq!(got.verdict, Verdict::Error, "{got:?}");
+            assert_eq!(chain.hits(&format!("/r{redirects}")), 1);
+        } else {
+            assert_eq!(got.verdict, Verdict::Dead, "{got:?}");
+            assert_eq!(chain.hits(&format!("/r{redirects}")), 0);
+        }
+    }
+}
+
 // 12. UTF-16 pages.
 
 fn utf16(text: &str, big_endian: bool, bom: bool) -> Vec<u8> {
