@@ -229,7 +229,7 @@ async fn handle(
         }
         Fault::Redirect(to) => {
             s.write_all(
-                format!("HTTP/1.1 301 Moved\r\nDate: {date}\r\nLocation: {to}\r\nContent-Length: 0\r\n\r\n").as_bytes(),
+                format!("HTTP/1.1 301 Moved\r\nDate: {date}\r\nLocation: {to}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").as_bytes(),
             )
             .await?;
         }
