@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use common::{Fault, FaultServer, gzip, serve};
 
 use nonce_audit::audit::{self, AuditConfig};
-use nonce_audit::discover::Target;
+use nonce_audit::discover::{DEFAULT_MAX_SITEMAPS, Target};
 use nonce_audit::model::{Report, Verdict};
 
 const BIN: &str = env!("CARGO_BIN_EXE_nonce-audit");
@@ -114,6 +114,161 @@ fn row(r: &Report, path: &str) -> nonce_audit::model::PageResult {
         .iter()
         .find(|p| p.url.ends_with(path))
         .unwrap_or_else(|| panic!("no row for {path}: {:#?}", r.pages))
+}
+
+// 1. Unbounded sitemap walks.
+
+/// An index listing the real pages' sitemap, then an index that fans out forever.
+fn fan_out_site(s: &FaultServer, fan: usize) {
+    let b = &s.base;
+    s.route(
+        "/sitemap_index.xml",
+        xml(format!(
+            "<sitemapindex><sitemap><loc>{b}/pages.xml</loc></sitemap><sitemap><loc>{b}/fan/root.xml</loc></sitemap></sitemapindex>"
+        )),
+    );
+    s.route("/pages.xml", xml(urlset(b, &["/one/", "/two/"])));
+    s.route("/fan/*", Fault::Fanout(fan));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fan_out_of_indexes_stops_at_max_sitemaps_and_keeps_the_pages_found() {
+    let s = serve().await;
+    fan_out_site(&s, 500);
+    let o = run_bounded(
+        strs(&[
+            "sitemap",
+            &format!("{}/sitemap_index.xml", s.base),
+            "--rate",
+            "0",
+            "--max-sitemaps",
+            "25",
+        ]),
+        Duration::from_secs(60),
+    )
+    .await;
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert_eq!(stdout_lines(&o, &s.base), strs(&["/one/", "/two/"]));
+    assert!(
+        err.contains("sitemap budget reached: 25 sitemaps read"),
+        "{err}"
+    );
+    assert!(err.contains("--max-sitemaps"), "{err}");
+    // The index, the pages' sitemap and the fan-out share the budget of 25.
+    assert_eq!(s.hits_under("/fan/"), 23);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_default_sitemap_budget_bounds_an_endless_fan_out() {
+    let s = serve().await;
+    fan_out_site(&s, 50);
+    let c = config(&format!("{}/sitemap_index.xml", s.base));
+    let mut pages = Vec::new();
+    let summary = tokio::time::timeout(
+        Duration::from_secs(120),
+        audit::list_pages(&c, audit::quiet(), |p| pages.push(p.url.path().to_owned())),
+    )
+    .await
+    .expect("the walk did not end by itself")
+    .unwrap();
+    assert_eq!(pages, strs(&["/one/", "/two/"]));
+    assert_eq!(summary.sitemaps.len(), DEFAULT_MAX_SITEMAPS);
+    // The index and the pages' sitemap share the budget with the fan-out.
+    assert_eq!(s.hits_under("/fan/"), DEFAULT_MAX_SITEMAPS - 2);
+    assert!(
+        summary
+            .warnings
+            .iter()
+            .any(|w| w.starts_with("sitemap budget reached")),
+        "{:?}",
+        summary.warnings
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn indexes_nested_too_deep_are_refused_before_they_are_queued() {
+    let s = serve().await;
+    s.route("/fan/*", Fault::Fanout(2));
+    let c = config(&format!("{}/fan/root.xml", s.base));
+    let summary = tokio::time::timeout(
+        Duration::from_secs(60),
+        audit::list_pages(&c, audit::quiet(), |_| {}),
+    )
+    .await
+    .expect("the walk did not end by itself")
+    .unwrap();
+    // Depths 0 to 5 are read; the 64 children at depth 6 are refused with one warning.
+    assert_eq!(s.hits_under("/fan/"), 1 + 2 + 4 + 8 + 16 + 32);
+    let deep: Vec<&String> = summary
+        .warnings
+        .iter()
+        .filter(|w| w.contains("nested deeper than 5 levels"))
+        .collect();
+    assert_eq!(deep.len(), 1, "{:?}", summary.warnings);
+    assert!(deep[0].starts_with("64 child sitemap(s)"), "{}", deep[0]);
+}
+
+// 4. Child sitemaps on other origins.
+
+#[tokio::test(flavor = "multi_thread")]
+async fn child_sitemaps_on_other_origins_are_skipped_unless_allowed_and_get_no_credentials() {
+    let site = serve().await;
+    let other = serve().await;
+    // The same loopback server under another name is another origin.
+    let other_base = other.base.replace("127.0.0.1", "localhost");
+    let b = site.base.clone();
+    let https_self = b.replace("http://", "https://");
+    site.route(
+        "/sitemap_index.xml",
+        xml(format!(
+            "<sitemapindex><sitemap><loc>{b}/mine.xml</loc></sitemap><sitemap><loc>{other_base}/theirs.xml</loc></sitemap><sitemap><loc>{https_self}/tls.xml</loc></sitemap></sitemapindex>"
+        )),
+    );
+    site.route("/mine.xml", xml(urlset(&b, &["/mine/"])));
+    other.route("/theirs.xml", xml(urlset(&other_base, &["/theirs/"])));
+    let base_args = [
+        "sitemap",
+        &format!("{b}/sitemap_index.xml"),
+        "--rate",
+        "0",
+        "-H",
+        "X-Stage-Token: s3cret-token",
+    ];
+
+    let o = run_bounded(strs(&base_args), Duration::from_secs(60)).await;
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert_eq!(stdout_lines(&o, &b), strs(&["/mine/"]));
+    assert!(
+        err.contains("2 child sitemap(s) on another origin skipped"),
+        "{err}"
+    );
+    assert!(err.contains(&format!("{other_base}/theirs.xml")), "{err}");
+    assert!(err.contains(&format!("{https_self}/tls.xml")), "{err}");
+    assert!(err.contains("--allow-host"), "{err}");
+    assert_eq!(other.total_hits(), 0);
+
+    let mut allowed = strs(&base_args);
+    allowed.extend(strs(&["--allow-host", "localhost"]));
+    let o = run_bounded(allowed, Duration::from_secs(60)).await;
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let lines = stdout_lines(&o, &b);
+    assert_eq!(
+        lines,
+        vec!["/mine/".to_owned(), format!("{other_base}/theirs/")]
+    );
+    assert_eq!(other.hits("/theirs.xml"), 1);
+    let heads = other.heads.lock().unwrap().join("\n");
+    assert!(!heads.contains("s3cret-token"), "{heads}");
+    // The audited origin did get it: the header was really sent.
+    assert!(
+        site.heads
+            .lock()
+            .unwrap()
+            .join("\n")
+            .contains("s3cret-token")
+    );
 }
 
 // 7. robots.txt redirects, and an unreadable robots.txt.

@@ -67,6 +67,14 @@ pub const WELL_KNOWN: &[&str] = &[
 /// How deep sitemap indexes may nest before the walk refuses to follow (loops are caught anyway).
 pub const MAX_DEPTH: usize = 5;
 
+/// Default budget of sitemaps one walk queues and fetches. Depth and per-file caps alone still
+/// let indexes that each list 50,000 more indexes queue billions of URLs; the biggest real
+/// WordPress sites need a few hundred (1 M posts is 500 core sitemaps, 1,000 Yoast ones).
+pub const DEFAULT_MAX_SITEMAPS: usize = 1_000;
+
+/// Child sitemaps named one by one in a warning before the rest are only counted.
+const NAMED_IN_WARNING: usize = 5;
+
 /// Where the audit starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
@@ -260,7 +268,7 @@ pub fn sample_evenly(pages: Vec<PageUrl>, n: u64) -> Vec<PageUrl> {
 }
 
 /// Settings for the walk.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct WalkConfig {
     /// Which page URLs to keep.
     pub selection: Selection,
@@ -268,8 +276,24 @@ pub struct WalkConfig {
     pub max_pages: Option<u64>,
     /// Per-sitemap limits.
     pub limits: Limits,
+    /// Most sitemaps queued (and so fetched) in one walk; past it the pages found so far are
+    /// audited and a warning says how many sitemaps were left unread.
+    pub max_sitemaps: usize,
     /// Set to `true` to stop the walk (Ctrl-C).
     pub cancel: Option<tokio::sync::watch::Receiver<bool>>,
+}
+
+impl Default for WalkConfig {
+    /// Everything allowed, the sitemaps.org limits per file, [`DEFAULT_MAX_SITEMAPS`].
+    fn default() -> Self {
+        Self {
+            selection: Selection::default(),
+            max_pages: None,
+            limits: Limits::default(),
+            max_sitemaps: DEFAULT_MAX_SITEMAPS,
+            cancel: None,
+        }
+    }
 }
 
 fn cancelled(c: &Option<tokio::sync::watch::Receiver<bool>>) -> bool {
@@ -314,10 +338,11 @@ pub async fn walk(
         fetcher.set_site(origin);
     }
     let mut queue: VecDeque<Pending> = VecDeque::new();
+    let mut state = WalkState::new(config, tx.clone());
     match target {
         Target::Site(site) => {
-            for p in discover(fetcher, site, &mut summary, &mut note).await? {
-                queue.push_back(p);
+            for p in discover(fetcher, site, config, &mut summary, &mut note).await? {
+                state.enqueue(&mut queue, p);
             }
         }
         Target::UrlList(source) => {
@@ -329,12 +354,17 @@ pub async fn walk(
             finish(&mut state, &mut summary, &mut note);
             return Ok(summary);
         }
-        Target::Sitemap(url) => queue.push_back(Pending {
-            url: url.clone(),
-            via: "argument",
-            depth: 0,
-            prefetched: None,
-        }),
+        Target::Sitemap(url) => {
+            state.enqueue(
+                &mut queue,
+                Pending {
+                    url: url.clone(),
+                    via: "argument",
+                    depth: 0,
+                    prefetched: None,
+                },
+            );
+        }
         Target::File(path) => {
             let body = read_file(path, config.limits.max_bytes)?;
             let name = path.display().to_string();
@@ -343,7 +373,6 @@ pub async fn walk(
                 .and_then(|p| Url::from_file_path(p).ok())
                 .or_else(|| Url::parse("file:///sitemap.xml").ok())
                 .ok_or_else(|| DiscoverError::BadTarget(name.clone()))?;
-            let mut state = WalkState::new(config, tx.clone());
             let children = read_one(
                 ::bytes::Bytes::from(body),
                 &base,
@@ -360,18 +389,11 @@ pub async fn walk(
             if let Some(origin) = &summary.site {
                 fetcher.set_site(origin);
             }
-            for loc in children {
-                queue.push_back(Pending {
-                    url: loc,
-                    via: "index",
-                    depth: 1,
-                    prefetched: None,
-                });
-            }
+            queue_children(&mut state, &mut summary, &mut queue, &name, 0, children);
             return walk_queue(fetcher, queue, state, summary, &mut note).await;
         }
     }
-    let state = WalkState::new(config, tx);
+    drop(tx);
     let first = queue.front().map(|p| p.url.to_string());
     let summary = walk_queue(fetcher, queue, state, summary, &mut note).await?;
     if let (Target::Sitemap(_), Some(url)) = (target, first) {
@@ -418,6 +440,7 @@ fn read_file(path: &PathBuf, cap: usize) -> Result<Vec<u8>, DiscoverError> {
 async fn discover(
     fetcher: &Fetcher,
     site: &Url,
+    config: &WalkConfig,
     summary: &mut WalkSummary,
     note: &mut (impl FnMut(&str) + Send),
 ) -> Result<Vec<Pending>, DiscoverError> {
@@ -431,9 +454,11 @@ async fn discover(
             let mut found = Vec::new();
             for s in &robots.sitemaps {
                 match robots_url.join(s) {
-                    Ok(u) if same_origin(&u, &origin) => found.push(u),
+                    Ok(u) if same_origin(&u, &origin) || config.selection.host_allowed(&u) => {
+                        found.push(u);
+                    }
                     Ok(u) => summary.warnings.push(format!(
-                        "{robots_url}: Sitemap {u} is on another host; not followed"
+                        "{robots_url}: Sitemap {u} is on another origin; not followed (--allow-host HOST lets it in)"
                     )),
                     Err(e) => summary
                         .warnings
@@ -508,6 +533,11 @@ fn looks_like_sitemap(body: &[u8]) -> bool {
 struct WalkState {
     seen_pages: SeenSet,
     seen_sitemaps: HashSet<String>,
+    max_sitemaps: usize,
+    sitemaps_queued: usize,
+    over_budget: u64,
+    too_deep: u64,
+    too_deep_first: Option<String>,
     tx: mpsc::Sender<PageUrl>,
     max_pages: Option<u64>,
     limits: Limits,
@@ -523,6 +553,11 @@ impl WalkState {
         Self {
             seen_pages: SeenSet::default(),
             seen_sitemaps: HashSet::new(),
+            max_sitemaps: config.max_sitemaps.max(1),
+            sitemaps_queued: 0,
+            over_budget: 0,
+            too_deep: 0,
+            too_deep_first: None,
             tx,
             max_pages: config.max_pages,
             limits: config.limits,
@@ -532,6 +567,22 @@ impl WalkState {
             cancel: config.cancel.clone(),
             selection: Arc::new(config.selection.clone()),
         }
+    }
+
+    /// Queues a sitemap unless it was queued before or the budget is spent: the one door into
+    /// the queue, so its length and the visited set stay within [`WalkConfig::max_sitemaps`].
+    fn enqueue(&mut self, queue: &mut VecDeque<Pending>, p: Pending) -> bool {
+        if self.seen_sitemaps.contains(p.url.as_str()) {
+            return false;
+        }
+        if self.sitemaps_queued >= self.max_sitemaps {
+            self.over_budget += 1;
+            return false;
+        }
+        self.sitemaps_queued += 1;
+        self.seen_sitemaps.insert(p.url.to_string());
+        queue.push_back(p);
+        true
     }
 
     fn full(&self) -> bool {
@@ -744,16 +795,6 @@ async fn walk_queue(
         if state.full() {
             break;
         }
-        if !state.seen_sitemaps.insert(p.url.to_string()) {
-            continue;
-        }
-        if p.depth > MAX_DEPTH {
-            summary.warnings.push(format!(
-                "{}: sitemap indexes nested deeper than {MAX_DEPTH}; not followed",
-                p.url
-            ));
-            continue;
-        }
         let resp = match p.prefetched {
             Some(r) => r,
             None => match fetcher.document(&p.url).await {
@@ -829,20 +870,95 @@ async fn walk_queue(
                 }
             ));
         }
-        for loc in children {
-            queue.push_back(Pending {
-                url: loc,
-                via: "index",
-                depth: p.depth + 1,
-                prefetched: None,
-            });
-        }
+        queue_children(
+            &mut state,
+            &mut summary,
+            &mut queue,
+            &final_url,
+            p.depth,
+            children,
+        );
     }
     finish(&mut state, &mut summary, note);
     Ok(summary)
 }
 
+/// `a, b, c (and 7 more)`: names a few URLs of a long list in a warning.
+fn name_some(urls: &[String], total: usize) -> String {
+    let mut text = urls.join(", ");
+    if total > urls.len() {
+        text.push_str(&format!(" (and {} more)", total - urls.len()));
+    }
+    text
+}
+
+/// Queues an index's children, deciding everything before they take memory: too deep, on
+/// another origin (an https site's index pointing at http counts), already seen, over budget.
+fn queue_children(
+    state: &mut WalkState,
+    summary: &mut WalkSummary,
+    queue: &mut VecDeque<Pending>,
+    parent: &str,
+    parent_depth: usize,
+    children: Vec<Url>,
+) {
+    if children.is_empty() {
+        return;
+    }
+    let depth = parent_depth + 1;
+    if depth > MAX_DEPTH {
+        state.too_deep += children.len() as u64;
+        state
+            .too_deep_first
+            .get_or_insert_with(|| parent.to_owned());
+        return;
+    }
+    let mut foreign = Vec::new();
+    let mut foreign_count = 0;
+    for loc in children {
+        let other_origin = summary
+            .site
+            .as_ref()
+            .is_some_and(|s| !same_origin(s, &loc) && !state.selection.host_allowed(&loc));
+        if other_origin {
+            foreign_count += 1;
+            if foreign.len() < NAMED_IN_WARNING {
+                foreign.push(loc.to_string());
+            }
+            continue;
+        }
+        state.enqueue(
+            queue,
+            Pending {
+                url: loc,
+                via: "index",
+                depth,
+                prefetched: None,
+            },
+        );
+    }
+    if foreign_count > 0 {
+        summary.warnings.push(format!(
+            "{parent}: {foreign_count} child sitemap(s) on another origin skipped: {} (--allow-host HOST lets them in)",
+            name_some(&foreign, foreign_count)
+        ));
+    }
+}
+
 fn finish(state: &mut WalkState, summary: &mut WalkSummary, note: &mut (impl FnMut(&str) + Send)) {
+    if state.over_budget > 0 {
+        let warning = format!(
+            "sitemap budget reached: {} sitemaps read, {} more listed but not read (--max-sitemaps N raises the budget); the pages found so far are audited",
+            state.max_sitemaps, state.over_budget
+        );
+        summary.warnings.push(warning);
+    }
+    if let Some(first) = &state.too_deep_first {
+        summary.warnings.push(format!(
+            "{} child sitemap(s) nested deeper than {MAX_DEPTH} levels were not followed (the first listed by {first})",
+            state.too_deep
+        ));
+    }
     if state.other_host > 0 {
         summary.warnings.push(format!(
             "skipped {} page URL(s) on another host than the audited site (--allow-host HOST keeps them)",
