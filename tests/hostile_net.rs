@@ -209,6 +209,110 @@ async fn indexes_nested_too_deep_are_refused_before_they_are_queued() {
     assert!(deep[0].starts_with("64 child sitemap(s)"), "{}", deep[0]);
 }
 
+// 3. Ctrl-C during a sitemap download.
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_while_a_sitemap_or_robots_txt_drips_exits_130_with_the_report_written() {
+    let s = serve().await;
+    s.route("/slow-sitemap.xml", Fault::Drip);
+    let dripping_robots = serve().await;
+    dripping_robots.route("/robots.txt", Fault::Drip);
+    for target in [
+        format!("{}/slow-sitemap.xml", s.base),
+        format!("{}/", dripping_robots.base),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let json = dir.path().join("report.json");
+        let args: Vec<String> = strs(&[
+            "audit",
+            &target,
+            "--rate",
+            "0",
+            "--timeout",
+            "10s",
+            "-o",
+            json.to_str().unwrap(),
+        ]);
+        let code = tokio::task::spawn_blocking(move || {
+            let mut child = Command::new(BIN)
+                .args(&args)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            std::thread::sleep(Duration::from_millis(1_500));
+            let pid = child.id().to_string();
+            Command::new("kill").args(["-INT", &pid]).status().unwrap();
+            // Watchdog: without cancellation the download runs its 3 × 10 s.
+            let start = Instant::now();
+            while child.try_wait().unwrap().is_none() && start.elapsed() < Duration::from_secs(20) {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = child.kill();
+            child.wait().unwrap().code()
+        })
+        .await
+        .unwrap();
+        assert_eq!(code, Some(130), "{target}");
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        assert_eq!(v["interrupted"], true, "{target}");
+        assert_eq!(v["pages"].as_array().map(Vec::len), Some(0), "{target}");
+    }
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_with_thousands_of_pages_still_queued_exits_130_with_the_report_written() {
+    // Pages that never answer keep every fetcher busy while the walk fills both channels.
+    let s = serve().await;
+    let paths: Vec<String> = (0..2_000).map(|i| format!("/p/{i}/")).collect();
+    let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
+    s.route("/sitemap.xml", xml(urlset(&s.base, &refs)));
+    s.route("/p/*", Fault::Hang);
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("report.json");
+    let args: Vec<String> = strs(&[
+        "audit",
+        &format!("{}/sitemap.xml", s.base),
+        "--rate",
+        "0",
+        "-o",
+        json.to_str().unwrap(),
+    ]);
+    let code = tokio::task::spawn_blocking(move || {
+        let mut child = Command::new(BIN)
+            .args(&args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(1_500));
+        let pid = child.id().to_string();
+        Command::new("kill").args(["-INT", &pid]).status().unwrap();
+        // Watchdog: a run that never ends is killed, and has no exit code then.
+        let start = Instant::now();
+        while child.try_wait().unwrap().is_none() && start.elapsed() < Duration::from_secs(25) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        child.wait().unwrap().code()
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, Some(130));
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(v["interrupted"], true);
+    let rows = v["pages"].as_array().unwrap();
+    assert!(
+        !rows.is_empty() && rows.len() < paths.len(),
+        "{}",
+        rows.len()
+    );
+}
+
 // 4. Child sitemaps on other origins.
 
 #[tokio::test(flavor = "multi_thread")]

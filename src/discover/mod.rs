@@ -279,7 +279,7 @@ pub struct WalkConfig {
     /// Most sitemaps queued (and so fetched) in one walk; past it the pages found so far are
     /// audited and a warning says how many sitemaps were left unread.
     pub max_sitemaps: usize,
-    /// Set to `true` to stop the walk (Ctrl-C).
+    /// Set to `true` to stop the walk (Ctrl-C); fetches in flight are dropped at once.
     pub cancel: Option<tokio::sync::watch::Receiver<bool>>,
 }
 
@@ -298,6 +298,29 @@ impl Default for WalkConfig {
 
 fn cancelled(c: &Option<tokio::sync::watch::Receiver<bool>>) -> bool {
     c.as_ref().is_some_and(|rx| *rx.borrow())
+}
+
+/// Runs `fut` unless the cancel flag goes up first, then drops it (`None`): a sitemap dripping
+/// one byte a second must not hold Ctrl-C up for its timeouts and retries.
+async fn unless_cancelled<T>(
+    cancel: &Option<tokio::sync::watch::Receiver<bool>>,
+    fut: impl std::future::Future<Output = T>,
+) -> Option<T> {
+    let Some(rx) = cancel else {
+        return Some(fut.await);
+    };
+    let mut rx = rx.clone();
+    let raised = async move {
+        if rx.wait_for(|v| *v).await.is_err() {
+            // The flag's sender is gone, so it can never be raised.
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        biased;
+        () = raised => None,
+        v = fut => Some(v),
+    }
 }
 
 /// What the walk found, once it is over.
@@ -396,6 +419,9 @@ pub async fn walk(
     drop(tx);
     let first = queue.front().map(|p| p.url.to_string());
     let summary = walk_queue(fetcher, queue, state, summary, &mut note).await?;
+    if cancelled(&config.cancel) {
+        return Ok(summary);
+    }
     if let (Target::Sitemap(_), Some(url)) = (target, first) {
         if summary.sitemaps.iter().all(|s| s.urls == 0)
             && summary.sitemaps.iter().any(|s| !s.warnings.is_empty())
@@ -445,11 +471,15 @@ async fn discover(
     note: &mut (impl FnMut(&str) + Send),
 ) -> Result<Vec<Pending>, DiscoverError> {
     let origin = origin_of(site).ok_or_else(|| DiscoverError::BadTarget(site.to_string()))?;
+    let cancel = &config.cancel;
     let mut tried = Vec::new();
     let robots_url = origin
         .join("/robots.txt")
         .map_err(|_| DiscoverError::BadTarget(site.to_string()))?;
-    match fetcher.robots(&origin).await {
+    let Some(robots_state) = unless_cancelled(cancel, fetcher.robots(&origin)).await else {
+        return Ok(Vec::new());
+    };
+    match robots_state {
         RobotsState::Rules(robots) => {
             let mut found = Vec::new();
             for s in &robots.sitemaps {
@@ -497,7 +527,10 @@ async fn discover(
     }
     for path in WELL_KNOWN {
         let Ok(url) = origin.join(path) else { continue };
-        match fetcher.document(&url).await {
+        let Some(answer) = unless_cancelled(cancel, fetcher.document(&url)).await else {
+            return Ok(Vec::new());
+        };
+        match answer {
             Ok(resp) => {
                 if (200..300).contains(&resp.status) && looks_like_sitemap(&resp.body) {
                     note(&format!("found sitemap {} (well-known location)", resp.url));
@@ -676,11 +709,33 @@ impl Gate {
             url: loc,
             lastmod,
         };
-        if self.tx.blocking_send(page).is_err() {
+        if !self.send(page) {
             self.closed = true;
             return ControlFlow::Break(());
         }
         ControlFlow::Continue(())
+    }
+
+    /// Sends from the parser thread; a full channel waits, but never past Ctrl-C (the page
+    /// fetchers have stopped then and would never make room).
+    fn send(&self, page: PageUrl) -> bool {
+        use tokio::sync::mpsc::error::TrySendError;
+        match self.tx.try_send(page) {
+            Ok(()) => true,
+            Err(TrySendError::Closed(_)) => false,
+            Err(TrySendError::Full(page)) => {
+                let Ok(handle) = tokio::runtime::Handle::try_current() else {
+                    return self.tx.blocking_send(page).is_ok();
+                };
+                let tx = self.tx.clone();
+                let cancel = self.cancel.clone();
+                handle.block_on(async move {
+                    unless_cancelled(&cancel, tx.send(page))
+                        .await
+                        .is_some_and(|r| r.is_ok())
+                })
+            }
+        }
     }
 }
 
@@ -797,9 +852,15 @@ async fn walk_queue(
         }
         let resp = match p.prefetched {
             Some(r) => r,
-            None => match fetcher.document(&p.url).await {
-                Ok(r) => r,
-                Err(e) => {
+            None => match unless_cancelled(&state.cancel, fetcher.document(&p.url)).await {
+                None => {
+                    summary
+                        .warnings
+                        .push(format!("{}: interrupted while reading this sitemap", p.url));
+                    break;
+                }
+                Some(Ok(r)) => r,
+                Some(Err(e)) => {
                     tracing::info!(sitemap = %p.url, error = %e, "sitemap could not be fetched");
                     summary.sitemaps.push(SitemapRow {
                         url: p.url.to_string(),
