@@ -375,6 +375,66 @@ async fn child_sitemaps_on_other_origins_are_skipped_unless_allowed_and_get_no_c
     );
 }
 
+// 5. Oversized, endless and bomb sitemaps keep what was read before the cap.
+
+#[tokio::test(flavor = "multi_thread")]
+async fn oversized_endless_and_bomb_sitemaps_keep_the_urls_before_the_cap() {
+    let s = serve().await;
+    let b = s.base.clone();
+    let paths: Vec<String> = (0..2_000).map(|i| format!("/post-{i:05}/")).collect();
+    let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
+    let big = urlset(&b, &refs);
+    assert!(big.len() > 100_000);
+    s.route("/big.xml", xml(big.clone()));
+    s.route(
+        "/bomb.xml",
+        Fault::Ok(
+            200,
+            vec![("Content-Type", "application/octet-stream".into())],
+            gzip(big.as_bytes()),
+        ),
+    );
+    s.route(
+        "/endless.txt",
+        Fault::Endless(
+            "text/plain",
+            Vec::new(),
+            format!("{b}/again-and-again/\n").into_bytes(),
+        ),
+    );
+    for (path, from_big) in [
+        ("/big.xml", true),
+        ("/bomb.xml", true),
+        ("/endless.txt", false),
+    ] {
+        let o = run_bounded(
+            strs(&[
+                "sitemap",
+                &format!("{b}{path}"),
+                "--rate",
+                "0",
+                "--max-sitemap-bytes",
+                "50000",
+            ]),
+            Duration::from_secs(60),
+        )
+        .await;
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(0), "{path}: {err}");
+        let lines = stdout_lines(&o, &b);
+        assert!(!lines.is_empty(), "{path}: {err}");
+        if from_big {
+            // A prefix of the list, each URL whole.
+            assert!(lines.len() < paths.len(), "{path}");
+            assert_eq!(lines, paths[..lines.len()], "{path}");
+        } else {
+            assert_eq!(lines, strs(&["/again-and-again/"]), "{path}");
+        }
+        assert!(err.contains("cap"), "{path}: {err}");
+        assert!(err.contains("kept"), "{path}: {err}");
+    }
+}
+
 // 7. robots.txt redirects, and an unreadable robots.txt.
 
 #[tokio::test(flavor = "multi_thread")]

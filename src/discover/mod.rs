@@ -398,6 +398,7 @@ pub async fn walk(
                 .ok_or_else(|| DiscoverError::BadTarget(name.clone()))?;
             let children = read_one(
                 ::bytes::Bytes::from(body),
+                false,
                 &base,
                 &name,
                 "file",
@@ -454,12 +455,7 @@ fn read_file(path: &PathBuf, cap: usize) -> Result<Vec<u8>, DiscoverError> {
             url: name.clone(),
             reason: e.to_string(),
         })?;
-    if body.len() > cap {
-        return Err(DiscoverError::Sitemap {
-            url: name,
-            reason: format!("larger than the {cap}-byte cap"),
-        });
-    }
+    // Over the cap, the parser keeps the first `cap` bytes and says so.
     Ok(body)
 }
 
@@ -900,6 +896,7 @@ async fn walk_queue(
         let base = resp.url.clone();
         let children = match read_one(
             resp.body,
+            resp.truncated,
             &base,
             &final_url,
             p.via,
@@ -1038,6 +1035,7 @@ fn finish(state: &mut WalkState, summary: &mut WalkSummary, note: &mut (impl FnM
 /// Parses one sitemap body, streams its pages, and returns its child sitemaps.
 async fn read_one(
     raw: ::bytes::Bytes,
+    cut_at_cap: bool,
     base: &Url,
     name: &str,
     via: &str,
@@ -1056,21 +1054,46 @@ async fn read_one(
     // The body moves into the parser thread; it is decoded there (gzip) without another copy.
     let result = tokio::task::spawn_blocking(move || {
         let mut children = Vec::new();
-        let body = match bytes::decode_body(&raw, limits.max_bytes) {
-            Ok(b) => b,
-            Err(e) => return (Err(Err(e)), children, gate),
+        let mut cut = cut_at_cap.then(|| {
+            format!(
+                "the download stopped at the {}-byte cap; the URLs before the cut are kept",
+                raw.len()
+            )
+        });
+        let decoded = match bytes::decode_body_partial(&raw, limits.max_bytes) {
+            Ok(d) => d,
+            Err(e) => return (Err(Err(e)), children, gate, cut),
         };
-        let outcome = parse::parse(&body, &base, &limits, |item| match item {
+        match decoded.cut {
+            Some(e @ bytes::BodyError::TooLarge { .. }) => {
+                cut = Some(format!("{e}; the URLs before the cap are kept"));
+            }
+            Some(e) => cut = Some(format!("{e}; the URLs before the cut are kept")),
+            None => {}
+        }
+        // A body cut mid-line must not hand out half a URL: end it at the last complete line
+        // or tag.
+        let body: &[u8] = if cut.is_some() {
+            let end = decoded
+                .body
+                .iter()
+                .rposition(|&b| b == b'>' || b == b'\n')
+                .map_or(0, |i| i + 1);
+            &decoded.body[..end]
+        } else {
+            &decoded.body
+        };
+        let outcome = parse::parse(body, &base, &limits, |item| match item {
             Item::Sitemap { loc, .. } => {
                 children.push(loc);
                 ControlFlow::Continue(())
             }
             Item::Page { loc, lastmod } => gate.admit(loc, lastmod.map(|l| l.to_string())),
         });
-        (outcome.map_err(Ok), children, gate)
+        (outcome.map_err(Ok), children, gate, cut)
     })
     .await;
-    let Ok((outcome, children, gate)) = result else {
+    let Ok((outcome, children, gate, cut)) = result else {
         row.warnings
             .push("the sitemap parser stopped unexpectedly".to_owned());
         summary.sitemaps.push(row);
@@ -1079,6 +1102,9 @@ async fn read_one(
     let urls = gate.urls;
     summary.site = state.take_back(gate);
     row.urls = urls;
+    if let Some(cut) = cut {
+        row.warnings.push(cut);
+    }
     let outcome = match outcome {
         Ok(o) => o,
         Err(Ok(e)) => {
