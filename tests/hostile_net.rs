@@ -435,6 +435,43 @@ async fn oversized_endless_and_bomb_sitemaps_keep_the_urls_before_the_cap() {
     }
 }
 
+// 6. Crawl-delay.
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_hour_long_crawl_delay_is_capped_with_a_notice_and_ignore_robots_ignores_it() {
+    let s = serve().await;
+    let b = s.base.clone();
+    s.route(
+        "/robots.txt",
+        Fault::Ok(200, vec![], b"User-agent: *\nCrawl-delay: 3600\n".to_vec()),
+    );
+    s.route("/sitemap.xml", xml(urlset(&b, &["/a/", "/b/", "/c/"])));
+    let mut c = config(&format!("{b}/sitemap.xml"));
+    let summary = audit::list_pages(&c, audit::quiet(), |_| {}).await.unwrap();
+    let notice = summary
+        .warnings
+        .iter()
+        .find(|w| w.contains("Crawl-delay"))
+        .unwrap_or_else(|| panic!("no Crawl-delay notice: {:?}", summary.warnings));
+    assert!(notice.contains("3600"), "{notice}");
+    assert!(notice.contains("capped at 30 s"), "{notice}");
+    assert!(
+        notice.contains("3 page(s) take at least 1m 30s"),
+        "{notice}"
+    );
+    assert!(notice.contains("ETA"), "{notice}");
+
+    c.fetch.ignore_robots = true;
+    let before = s.hits("/robots.txt");
+    let summary = audit::list_pages(&c, audit::quiet(), |_| {}).await.unwrap();
+    assert!(
+        summary.warnings.iter().all(|w| !w.contains("Crawl-delay")),
+        "{:?}",
+        summary.warnings
+    );
+    assert_eq!(s.hits("/robots.txt"), before);
+}
+
 // 7. robots.txt redirects, and an unreadable robots.txt.
 
 #[tokio::test(flavor = "multi_thread")]
@@ -509,6 +546,38 @@ async fn robots_txt_redirected_to_another_host_is_followed_for_its_rules() {
             assert_eq!(chain.hits(&format!("/r{redirects}")), 0);
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreadable_robots_txt_fails_the_audit_instead_of_a_green_run() {
+    let s = serve().await;
+    let b = s.base.clone();
+    s.route(
+        "/robots.txt",
+        Fault::Ok(503, vec![], b"<title>Service unavailable</title>".to_vec()),
+    );
+    s.route("/wp-sitemap.xml", xml(urlset(&b, &["/ok/"])));
+    s.route("/ok/", html(WP_PAGE));
+    dead_probe(&s);
+    for target in [format!("{b}/"), format!("{b}/wp-sitemap.xml")] {
+        let o = run_bounded(
+            strs(&["audit", &target, "--rate", "0", "--fail-on", "never"]),
+            Duration::from_secs(60),
+        )
+        .await;
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{target}: {err}");
+        assert!(err.contains("robots.txt"), "{err}");
+        assert!(err.contains("HTTP 503"), "{err}");
+        assert!(err.contains("--ignore-robots"), "{err}");
+    }
+    // --ignore-robots: the operator's own site is audited anyway.
+    let o = run_bounded(
+        strs(&["audit", &format!("{b}/"), "--rate", "0", "--ignore-robots"]),
+        Duration::from_secs(60),
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(1), "dead nonce found: {}", stderr(&o));
 }
 
 // 12. UTF-16 pages.

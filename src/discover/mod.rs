@@ -112,6 +112,17 @@ pub enum DiscoverError {
         /// The network error.
         reason: String,
     },
+    /// robots.txt could not be read (5xx, no answer): RFC 9309 says to crawl nothing, so every
+    /// page would be refused. Said once, as a failure, instead of as many error rows.
+    #[error(
+        "{url}: {reason}; RFC 9309 says to crawl nothing then, so no page can be audited (try again later, or use --ignore-robots on your own site)"
+    )]
+    RobotsUnreadable {
+        /// The robots.txt URL.
+        url: String,
+        /// What came back.
+        reason: String,
+    },
     /// The sitemap given could not be read.
     #[error("cannot read sitemap {url}: {reason}")]
     Sitemap {
@@ -419,7 +430,8 @@ pub async fn walk(
     }
     drop(tx);
     let first = queue.front().map(|p| p.url.to_string());
-    let summary = walk_queue(fetcher, queue, state, summary, &mut note).await?;
+    let mut summary = walk_queue(fetcher, queue, state, summary, &mut note).await?;
+    robots_verdict(fetcher, &config.cancel, &mut summary, &mut note).await?;
     if cancelled(&config.cancel) {
         return Ok(summary);
     }
@@ -477,6 +489,9 @@ async fn discover(
     };
     match robots_state {
         RobotsState::Rules(robots) => {
+            if let Some(notice) = crawl_delay_notice(fetcher, &robots, None) {
+                note(&notice);
+            }
             let mut found = Vec::new();
             for s in &robots.sitemaps {
                 match robots_url.join(s) {
@@ -509,6 +524,12 @@ async fn discover(
             }
             tried.push("robots.txt has no Sitemap line".to_owned());
         }
+        RobotsState::Missing(status) if (300..400).contains(&status) => {
+            tried.push(format!(
+                "robots.txt redirects more than {} times or in a loop (treated as absent, RFC 9309)",
+                crate::fetch::MAX_ROBOTS_REDIRECTS
+            ));
+        }
         RobotsState::Missing(status) => {
             tried.push(format!("robots.txt answered HTTP {status}"));
         }
@@ -516,6 +537,13 @@ async fn discover(
             // No answer at all (after retries): the well-known paths would fail the same way.
             return Err(DiscoverError::Unreachable {
                 site: origin.to_string(),
+                reason: failure.to_string(),
+            });
+        }
+        RobotsState::Unreachable(failure) if !fetcher.config().ignore_robots => {
+            // Every page would be refused: say it once, as a failure.
+            return Err(DiscoverError::RobotsUnreadable {
+                url: robots_url.to_string(),
                 reason: failure.to_string(),
             });
         }
@@ -548,6 +576,82 @@ async fn discover(
         site: origin.to_string(),
         tried: tried.join("; "),
     })
+}
+
+/// What the audit says about a `Crawl-delay`: the gap it keeps (capped at
+/// [`crate::fetch::MAX_CRAWL_DELAY`]) and, once the page count is known, how long the pages
+/// take at that pace. `None` when there is no delay or `--ignore-robots` ignores it.
+fn crawl_delay_notice(
+    fetcher: &Fetcher,
+    robots: &crate::discover::robots::Robots,
+    pages: Option<u64>,
+) -> Option<String> {
+    if fetcher.config().ignore_robots {
+        return None;
+    }
+    let asked = robots.crawl_delay?;
+    let used = crate::fetch::capped_crawl_delay(asked)?;
+    let secs = used.as_secs_f64();
+    let mut text = if asked > secs {
+        format!(
+            "robots.txt asks for Crawl-delay: {asked} s; capped at {secs} s between requests (the most nonce-audit waits)"
+        )
+    } else {
+        format!("robots.txt asks for Crawl-delay: {asked} s between requests; honoured")
+    };
+    if let Some(n) = pages.filter(|n| *n > 0) {
+        let eta = std::time::Duration::from_secs_f64(secs * n as f64);
+        let end = chrono::Local::now() + chrono::Duration::from_std(eta).unwrap_or_default();
+        text.push_str(&format!(
+            "; {n} page(s) take at least {} at that pace (ETA {})",
+            humantime::format_duration(std::time::Duration::from_secs(eta.as_secs())),
+            end.format("%H:%M")
+        ));
+    }
+    Some(text)
+}
+
+/// After the walk: a robots.txt that cannot be read fails the audit (RFC 9309: crawl nothing)
+/// instead of becoming a row of errors per page, and a `Crawl-delay` gets its ETA.
+async fn robots_verdict(
+    fetcher: &Fetcher,
+    cancel: &Option<tokio::sync::watch::Receiver<bool>>,
+    summary: &mut WalkSummary,
+    note: &mut (impl FnMut(&str) + Send),
+) -> Result<(), DiscoverError> {
+    let Some(site) = summary.site.clone() else {
+        return Ok(());
+    };
+    if fetcher.config().ignore_robots
+        || !matches!(site.scheme(), "http" | "https")
+        || cancelled(cancel)
+    {
+        return Ok(());
+    }
+    let Some(state) = unless_cancelled(cancel, fetcher.robots(&site)).await else {
+        return Ok(());
+    };
+    match state {
+        RobotsState::Unreachable(failure) => Err(DiscoverError::RobotsUnreadable {
+            url: site
+                .join("/robots.txt")
+                .map_or_else(|_| site.to_string(), |u| u.to_string()),
+            reason: failure.to_string(),
+        }),
+        RobotsState::Rules(robots) => {
+            if let Some(notice) = crawl_delay_notice(fetcher, &robots, Some(summary.pages)) {
+                let capped = robots
+                    .crawl_delay
+                    .is_some_and(|d| d > crate::fetch::MAX_CRAWL_DELAY.as_secs_f64());
+                if capped {
+                    summary.warnings.push(notice.clone());
+                }
+                note(&notice);
+            }
+            Ok(())
+        }
+        RobotsState::Missing(_) => Ok(()),
+    }
 }
 
 fn looks_like_sitemap(body: &[u8]) -> bool {
