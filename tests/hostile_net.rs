@@ -669,3 +669,53 @@ async fn a_redirect_loop_stops_at_the_first_revisit_and_is_named() {
     assert!(own.contains("redirect loop"), "{own}");
     assert_eq!(s.hits("/self/"), 1);
 }
+
+// 14. A feed or sitemap given with a path ending in `/`.
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_feed_url_ending_in_a_slash_is_read_as_a_feed_and_a_page_url_stays_a_site() {
+    let s = serve().await;
+    let b = s.base.clone();
+    s.route(
+        "/feed/atom/",
+        Fault::Ok(
+            200,
+            vec![("Content-Type", "application/atom+xml; charset=UTF-8".into())],
+            format!(
+                "<?xml version=\"1.0\"?><feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title><entry><link href=\"{b}/hello/\"/></entry><entry><link href=\"{b}/world/\"/></entry></feed>"
+            )
+            .into_bytes(),
+        ),
+    );
+    s.route(
+        "/pages/list/",
+        Fault::Ok(
+            200,
+            vec![("Content-Type", "text/plain".into())],
+            format!("{b}/from-text/\n").into_bytes(),
+        ),
+    );
+    s.route("/blog/", html("<html><title>Blog</title></html>"));
+    s.route(
+        "/robots.txt",
+        Fault::Ok(
+            200,
+            vec![],
+            format!("Sitemap: {b}/sitemap.xml\n").into_bytes(),
+        ),
+    );
+    s.route("/sitemap.xml", xml(urlset(&b, &["/from-sitemap/"])));
+    for (target, want) in [
+        ("/feed/atom/", vec!["/hello/", "/world/"]),
+        ("/pages/list/", vec!["/from-text/"]),
+        ("/blog/", vec!["/from-sitemap/"]),
+    ] {
+        let o = run_bounded(
+            strs(&["sitemap", &format!("{b}{target}"), "--rate", "0"]),
+            Duration::from_secs(60),
+        )
+        .await;
+        assert_eq!(o.status.code(), Some(0), "{target}: {}", stderr(&o));
+        assert_eq!(stdout_lines(&o, &b), strs(&want), "{target}");
+    }
+}

@@ -136,7 +136,9 @@ pub enum DiscoverError {
 impl Target {
     /// Interprets a command-line target: `-` is a URL list on standard input, an http(s) URL
     /// whose path looks like a sitemap (`.xml`, `.xml.gz`, `.txt`, or a `sitemap` query) is a
-    /// sitemap, any other URL a site, and anything else a local file.
+    /// sitemap, any other URL a site, and anything else a local file. A site URL with a path is
+    /// only provisional: the walk fetches it first, and if it answers as a sitemap or feed
+    /// (`/feed/atom/` does) it is read as one instead of discovering from robots.txt.
     pub fn parse(s: &str) -> Result<Self, DiscoverError> {
         if s == "-" {
             return Ok(Target::UrlList(None));
@@ -480,6 +482,26 @@ async fn discover(
 ) -> Result<Vec<Pending>, DiscoverError> {
     let origin = origin_of(site).ok_or_else(|| DiscoverError::BadTarget(site.to_string()))?;
     let cancel = &config.cancel;
+    if site.path() != "/" || site.query().is_some() {
+        // A feed or sitemap URL need not look like one (`/feed/atom/`): what it answers decides.
+        let Some(answer) = unless_cancelled(cancel, fetcher.document(site)).await else {
+            return Ok(Vec::new());
+        };
+        if let Ok(resp) = answer {
+            if (200..300).contains(&resp.status) && answers_as_sitemap(&resp.body) {
+                note(&format!(
+                    "{} answers as a sitemap or feed; reading it",
+                    resp.url
+                ));
+                return Ok(vec![Pending {
+                    url: site.clone(),
+                    via: "argument",
+                    depth: 0,
+                    prefetched: Some(resp),
+                }]);
+            }
+        }
+    }
     let mut tried = Vec::new();
     let robots_url = origin
         .join("/robots.txt")
@@ -576,6 +598,23 @@ async fn discover(
         site: origin.to_string(),
         tried: tried.join("; "),
     })
+}
+
+/// Whether a body given as the target reads as a sitemap or feed of any kind (XML, RSS, Atom,
+/// text), as opposed to an HTML page or anything else that parses to nothing.
+fn answers_as_sitemap(body: &[u8]) -> bool {
+    let decoded = bytes::decode_body_partial(body, parse::DEFAULT_MAX_BYTES);
+    let Ok(decoded) = decoded else {
+        return false;
+    };
+    let Ok(base) = Url::parse("http://target.invalid/") else {
+        return false;
+    };
+    let limits = Limits {
+        max_entries: 1,
+        ..Limits::default()
+    };
+    parse::parse(&decoded.body, &base, &limits, |_| ControlFlow::Break(())).is_ok()
 }
 
 /// What the audit says about a `Crawl-delay`: the gap it keeps (capped at
