@@ -173,6 +173,9 @@ pub struct NetArgs {
     /// Largest sitemap read, uncompressed, in bytes (the sitemaps.org limit is 50 MB).
     #[arg(long, default_value_t = DEFAULT_MAX_BYTES, value_name = "BYTES")]
     pub max_sitemap_bytes: usize,
+    /// Most sitemaps read in one walk, indexes included (stops indexes that fan out forever).
+    #[arg(long, default_value_t = nonce_audit::discover::DEFAULT_MAX_SITEMAPS, value_name = "N")]
+    pub max_sitemaps: usize,
     /// The User-Agent header (some caches keep separate copies per agent).
     #[arg(long, default_value = DEFAULT_USER_AGENT)]
     pub user_agent: String,
@@ -344,6 +347,9 @@ pub enum ArgError {
         /// The header's (valid) name.
         name: String,
     },
+    /// `--max-sitemaps 0`: no sitemap could be read at all.
+    #[error("--max-sitemaps must be at least 1")]
+    NoSitemaps,
     /// `--basic-auth` without `user:password`.
     #[error("--basic-auth must look like user:password")]
     BasicAuth,
@@ -450,6 +456,10 @@ pub fn config(
     c.walk.limits.max_entries = net.max_sitemap_entries;
     c.walk.limits.max_bytes = net.max_sitemap_bytes;
     c.fetch.max_sitemap_bytes = net.max_sitemap_bytes;
+    if net.max_sitemaps == 0 {
+        return Err(ArgError::NoSitemaps);
+    }
+    c.walk.max_sitemaps = net.max_sitemaps;
     c.fetch.max_tries = net.max_tries;
     c.fetch.insecure = net.insecure;
     c.fetch.ignore_robots = net.ignore_robots;
@@ -505,6 +515,7 @@ impl Default for NetArgs {
             urls: None,
             max_sitemap_entries: DEFAULT_MAX_ENTRIES,
             max_sitemap_bytes: DEFAULT_MAX_BYTES,
+            max_sitemaps: nonce_audit::discover::DEFAULT_MAX_SITEMAPS,
             user_agent: DEFAULT_USER_AGENT.to_owned(),
             max_tries: DEFAULT_MAX_TRIES,
             headers: Vec::new(),

@@ -62,6 +62,19 @@ pub const MAX_SLOWDOWN: Duration = Duration::from_secs(30);
 pub const MAX_ROBOTS_BYTES: usize = 512 * 1024;
 /// Our robots.txt user-agent token.
 pub const ROBOTS_TOKEN: &str = "nonce-audit";
+/// Redirects followed for robots.txt, to any host: RFC 9309 §2.3.1.2 asks for at least five, and
+/// treats a longer chain as an unavailable file (everything allowed).
+pub const MAX_ROBOTS_REDIRECTS: usize = 5;
+/// Longest `Crawl-delay` honoured. The directive is not in RFC 9309 and a value like 3600 would
+/// turn a 1,000-page audit into six weeks; past this the audit still waits, just not that long.
+pub const MAX_CRAWL_DELAY: Duration = Duration::from_secs(30);
+
+/// The gap kept between requests for a robots.txt `Crawl-delay` of `asked` seconds: capped at
+/// [`MAX_CRAWL_DELAY`]; `None` for values that mean nothing (zero, negative, not a number).
+pub fn capped_crawl_delay(asked: f64) -> Option<Duration> {
+    (asked.is_finite() && asked > 0.0)
+        .then(|| Duration::from_secs_f64(asked.min(MAX_CRAWL_DELAY.as_secs_f64())))
+}
 
 /// Statuses worth retrying: transient server or proxy trouble (Cloudflare's 520-524 included).
 pub fn retryable_status(status: u16) -> bool {
@@ -141,6 +154,9 @@ pub struct Fetched {
     pub body: Bytes,
     /// The server's clock, from its `Date` header.
     pub date: Option<DateTime<Utc>>,
+    /// The body was cut at its size cap (sitemaps and robots.txt keep their first bytes rather
+    /// than losing the whole file); the reader must say the list is partial.
+    pub truncated: bool,
 }
 
 impl Fetched {
@@ -279,9 +295,21 @@ fn same_site(a: &Url, b: &Url) -> bool {
         && a.port_or_known_default() == b.port_or_known_default()
 }
 
+/// The chain `a → b → a` as text, for the error that names a redirect loop.
+fn loop_chain(previous: &[Url], next: &Url) -> String {
+    let start = previous.iter().position(|u| u == next).unwrap_or(0);
+    let mut chain: Vec<&str> = previous[start..].iter().map(Url::as_str).collect();
+    chain.push(next.as_str());
+    chain.join(" → ")
+}
+
 fn same_site_redirects(attempt: Attempt) -> reqwest::redirect::Action {
     let first = attempt.previous().first().cloned();
-    if attempt.previous().len() > MAX_REDIRECTS {
+    if attempt.previous().contains(attempt.url()) {
+        // A revisit can only repeat: stop at once instead of burning the redirect limit.
+        let chain = loop_chain(attempt.previous(), attempt.url());
+        attempt.error(format!("redirect loop: {chain}"))
+    } else if attempt.previous().len() > MAX_REDIRECTS {
         attempt.error(format!("more than {MAX_REDIRECTS} redirects"))
     } else if first.is_some_and(|f| same_site(&f, attempt.url())) {
         attempt.follow()
@@ -384,33 +412,76 @@ impl Fetcher {
             let Ok(robots_url) = url.join("/robots.txt") else {
                 return RobotsState::Unreachable(RobotsFailure::NoUrl);
             };
-            let req = self
-                .pages
-                .get(robots_url.clone())
-                .header(ACCEPT, "text/plain,*/*;q=0.5");
-            let req = self.with_site_credentials(&robots_url, req);
-            match self.send(&robots_url, req, MAX_ROBOTS_BYTES).await {
-                Ok(r) if (200..300).contains(&r.status) => {
-                    let robots = parse_robots(&r.body, ROBOTS_TOKEN);
-                    // --ignore-robots (the operator's own site) ignores Crawl-delay too.
-                    let delay = robots
-                        .crawl_delay
-                        .filter(|d| d.is_finite() && *d > 0.0 && !self.config.ignore_robots);
-                    if let Some(delay) = delay {
-                        if let Ok(mut hosts) = self.hosts.lock() {
-                            let h = hosts.entry(key).or_default();
-                            h.min_interval = Duration::from_secs_f64(delay.min(3600.0));
-                        }
-                    }
-                    RobotsState::Rules(Arc::new(robots))
+            let r = match self.robots_following_redirects(&robots_url).await {
+                Ok(r) => r,
+                Err(RobotsHop::TooMany(status)) => return RobotsState::Missing(status),
+                Err(RobotsHop::Failed(e)) => {
+                    return RobotsState::Unreachable(RobotsFailure::NoAnswer(e));
                 }
-                Ok(r) if (400..500).contains(&r.status) => RobotsState::Missing(r.status),
-                Ok(r) => RobotsState::Unreachable(RobotsFailure::Status(r.status)),
-                Err(e) => RobotsState::Unreachable(RobotsFailure::NoAnswer(e.to_string())),
+            };
+            if (200..300).contains(&r.status) {
+                let robots = parse_robots(&r.body, ROBOTS_TOKEN);
+                // --ignore-robots (the operator's own site) ignores Crawl-delay too.
+                let delay = robots
+                    .crawl_delay
+                    .and_then(capped_crawl_delay)
+                    .filter(|_| !self.config.ignore_robots);
+                if let Some(delay) = delay {
+                    if let Ok(mut hosts) = self.hosts.lock() {
+                        hosts.entry(key).or_default().min_interval = delay;
+                    }
+                }
+                RobotsState::Rules(Arc::new(robots))
+            } else if (400..500).contains(&r.status) {
+                RobotsState::Missing(r.status)
+            } else {
+                RobotsState::Unreachable(RobotsFailure::Status(r.status))
             }
         })
         .await
         .clone()
+    }
+
+    /// GETs robots.txt following up to [`MAX_ROBOTS_REDIRECTS`] redirects to any host, as RFC
+    /// 9309 §2.3.1.2 says: a site moving its robots.txt to a CDN host still has rules. Each hop
+    /// is its own request, so `--header` and `--basic-auth` only go to hops on the audited origin.
+    async fn robots_following_redirects(&self, first: &Url) -> Result<Fetched, RobotsHop> {
+        let mut at = first.clone();
+        let mut visited = vec![first.clone()];
+        loop {
+            let req = self
+                .probes
+                .get(at.clone())
+                .header(ACCEPT, "text/plain,*/*;q=0.5");
+            let req = self.with_site_credentials(&at, req);
+            let r = self
+                .send(&at, req, MAX_ROBOTS_BYTES, Overflow::KeepHead)
+                .await
+                .map_err(|e| RobotsHop::Failed(e.to_string()))?;
+            if !(300..400).contains(&r.status) {
+                return Ok(r);
+            }
+            let next = r
+                .header("location")
+                .and_then(|l| at.join(l.trim()).ok())
+                .filter(|u| matches!(u.scheme(), "http" | "https"));
+            let Some(next) = next else {
+                return Err(RobotsHop::Failed(format!(
+                    "{at} answered HTTP {} without a usable Location",
+                    r.status
+                )));
+            };
+            if visited.contains(&next) {
+                tracing::warn!(robots = %first, "robots.txt redirect loop: {}", loop_chain(&visited, &next));
+                return Err(RobotsHop::TooMany(r.status));
+            }
+            if visited.len() > MAX_ROBOTS_REDIRECTS {
+                tracing::warn!(robots = %first, "robots.txt redirects more than {MAX_ROBOTS_REDIRECTS} times");
+                return Err(RobotsHop::TooMany(r.status));
+            }
+            visited.push(next.clone());
+            at = next;
+        }
     }
 
     /// Whether robots.txt lets us fetch `url`; `Err` says why not, for the page's row.
@@ -434,6 +505,11 @@ impl Fetcher {
                 "{why}; RFC 9309 says to crawl nothing then (use --ignore-robots on your own site)"
             )),
         }
+    }
+
+    /// The settings in use (the walk reads `ignore_robots` from them).
+    pub fn config(&self) -> &FetchConfig {
+        &self.config
     }
 
     async fn wait_turn(&self, url: &Url) -> Result<(), FetchError> {
@@ -505,6 +581,16 @@ impl Fetcher {
         }
     }
 
+    /// The gap kept between requests to the host of `url` (Crawl-delay), for tests.
+    #[cfg(test)]
+    fn min_interval(&self, url: &Url) -> Duration {
+        self.hosts
+            .lock()
+            .ok()
+            .and_then(|h| h.get(&host_key(url)).map(|h| h.min_interval))
+            .unwrap_or_default()
+    }
+
     /// Whether the host of `url` has been stopped for failing too often, and why.
     pub fn host_stopped(&self, url: &Url) -> Option<String> {
         self.hosts
@@ -529,17 +615,21 @@ impl Fetcher {
             "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
         );
         let req = self.with_site_credentials(url, req);
-        self.send(url, req, self.config.max_page_bytes).await
+        self.send(url, req, self.config.max_page_bytes, Overflow::Fail)
+            .await
     }
 
-    /// GETs a sitemap or robots.txt.
+    /// GETs a sitemap. A body over the cap is cut there, not refused: the sitemaps.org limit is
+    /// what a reader must read, and the URLs before the cut are worth auditing
+    /// ([`Fetched::truncated`] says so).
     pub async fn document(&self, url: &Url) -> Result<Fetched, FetchError> {
         let req = self.pages.get(url.clone()).header(
             ACCEPT,
             "application/xml,text/xml;q=0.9,text/plain;q=0.8,*/*;q=0.5",
         );
         let req = self.with_site_credentials(url, req);
-        self.send(url, req, self.config.max_sitemap_bytes).await
+        self.send(url, req, self.config.max_sitemap_bytes, Overflow::KeepHead)
+            .await
     }
 
     /// GETs a JSON document of the audited site (the REST index), no nonce, page-sized cap.
@@ -549,7 +639,8 @@ impl Fetcher {
             .get(url.clone())
             .header(ACCEPT, "application/json, */*;q=0.1");
         let req = self.with_site_credentials(url, req);
-        self.send(url, req, self.config.max_page_bytes).await
+        self.send(url, req, self.config.max_page_bytes, Overflow::Fail)
+            .await
     }
 
     /// GETs a REST probe URL with a nonce in `X-WP-Nonce`, never following redirects.
@@ -560,7 +651,7 @@ impl Fetcher {
             .header(ACCEPT, "application/json, */*;q=0.1")
             .header("x-wp-nonce", nonce);
         let req = self.with_site_credentials(url, req);
-        self.send(url, req, MAX_PROBE_BYTES).await
+        self.send(url, req, MAX_PROBE_BYTES, Overflow::Fail).await
     }
 
     /// Sends with retries: transient failures are tried again with exponential backoff and
@@ -571,6 +662,7 @@ impl Fetcher {
         url: &Url,
         req: reqwest::RequestBuilder,
         cap: usize,
+        overflow: Overflow,
     ) -> Result<Fetched, FetchError> {
         let tries = self.config.max_tries.max(1);
         let mut attempt = 1;
@@ -584,7 +676,7 @@ impl Fetcher {
             }
             .ok_or_else(|| FetchError::Http("request cannot be retried".to_owned()))?;
             self.wait_turn(url).await?;
-            let result = self.send_once(this, cap).await;
+            let result = self.send_once(this, cap, overflow).await;
             let last = attempt >= tries;
             match result {
                 Ok(f) if retryable_status(f.status) => {
@@ -646,6 +738,7 @@ impl Fetcher {
         &self,
         req: reqwest::RequestBuilder,
         cap: usize,
+        overflow: Overflow,
     ) -> Result<Fetched, FetchError> {
         let timeout = self.config.timeout;
         let mut resp = req
@@ -663,11 +756,19 @@ impl Fetcher {
             .and_then(|n| usize::try_from(n).ok())
             .unwrap_or(0);
         let mut body = BytesMut::with_capacity(announced.min(cap));
+        let mut truncated = false;
         loop {
             match resp.chunk().await {
                 Ok(Some(chunk)) => {
                     if body.len() + chunk.len() > cap {
-                        return Err(FetchError::TooLarge { limit: cap });
+                        if overflow == Overflow::Fail {
+                            return Err(FetchError::TooLarge { limit: cap });
+                        }
+                        // Keep the head and stop reading: an endless body ends here too.
+                        let room = cap - body.len();
+                        body.extend_from_slice(&chunk[..room]);
+                        truncated = true;
+                        break;
                     }
                     body.extend_from_slice(&chunk);
                 }
@@ -685,8 +786,26 @@ impl Fetcher {
             headers,
             body: body.freeze(),
             date,
+            truncated,
         })
     }
+}
+
+/// What a body over its cap means: an error for pages and probes (a 10 MB HTML page is not one
+/// to judge), the first bytes for sitemaps and robots.txt (their formats are read line by line
+/// or entry by entry, and their standards say how much to read).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Overflow {
+    Fail,
+    KeepHead,
+}
+
+/// Why following robots.txt redirects ended without a file.
+enum RobotsHop {
+    /// More than [`MAX_ROBOTS_REDIRECTS`], or a loop: RFC 9309 treats the file as unavailable.
+    TooMany(u16),
+    /// A hop failed (network error after retries, or a redirect without a usable `Location`).
+    Failed(String),
 }
 
 /// The delay a `Retry-After` header asks for: delta-seconds, or an HTTP-date measured against the
@@ -746,6 +865,7 @@ mod tests {
             headers: h,
             body: Bytes::new(),
             date,
+            truncated: false,
         }
     }
 
@@ -767,6 +887,49 @@ mod tests {
         assert_eq!(retry_after(&past), Some(Duration::ZERO));
         assert_eq!(retry_after(&fetched(&[("retry-after", "soon")])), None);
         assert_eq!(retry_after(&fetched(&[])), None);
+    }
+
+    /// A loopback server answering every request with this robots.txt.
+    async fn robots_server(body: &'static str) -> Url {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = listener.accept().await {
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf).await;
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = s.write_all(head.as_bytes()).await;
+                let _ = s.write_all(body.as_bytes()).await;
+            }
+        });
+        url
+    }
+
+    #[tokio::test]
+    async fn crawl_delay_is_capped_and_ignore_robots_ignores_it() {
+        let site = robots_server("User-agent: *\nCrawl-delay: 3600\n").await;
+        let f = Fetcher::new(FetchConfig::default()).unwrap();
+        assert!(matches!(f.robots(&site).await, RobotsState::Rules(_)));
+        assert_eq!(f.min_interval(&site), MAX_CRAWL_DELAY);
+
+        let f = Fetcher::new(FetchConfig {
+            ignore_robots: true,
+            ..FetchConfig::default()
+        })
+        .unwrap();
+        assert!(matches!(f.robots(&site).await, RobotsState::Rules(_)));
+        assert_eq!(f.min_interval(&site), Duration::ZERO);
+
+        let polite = robots_server("User-agent: *\nCrawl-delay: 2.5\n").await;
+        let f = Fetcher::new(FetchConfig::default()).unwrap();
+        f.robots(&polite).await;
+        assert_eq!(f.min_interval(&polite), Duration::from_millis(2500));
+        assert_eq!(capped_crawl_delay(0.0), None);
+        assert_eq!(capped_crawl_delay(f64::NAN), None);
     }
 
     #[test]

@@ -271,6 +271,7 @@ mod tests {
             headers: h,
             body: Bytes::from(body.to_owned()),
             date: None,
+            truncated: false,
         }
     }
 

@@ -184,6 +184,9 @@ pub async fn run(config: &AuditConfig, events: EventSink) -> Result<Report, Audi
         }));
     }
 
+    // Only the workers hold the receiver: once they stop (Ctrl-C), sends fail instead of
+    // waiting forever on a full channel.
+    drop(rx);
     let walk_events = Arc::clone(&events);
     let queued_events = Arc::clone(&events);
     let (counting_tx, mut counting_rx) = mpsc::channel::<PageUrl>(CHANNEL_CAPACITY);

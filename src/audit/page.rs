@@ -77,12 +77,7 @@ async fn gather(ctx: &Ctx, url: &Url) -> (Option<String>, Fetch) {
             },
         );
     }
-    // Valid UTF-8 is the rule: check it at memory speed and borrow, and only pay for the lossy
-    // (character by character) conversion when the page really has invalid bytes.
-    let html = match std::str::from_utf8(&resp.body) {
-        Ok(text) => std::borrow::Cow::Borrowed(text),
-        Err(_) => String::from_utf8_lossy(&resp.body),
-    };
+    let html = extract::page_text(&resp.body, resp.header("content-type"));
     let mut found = extract::extract(&html, &resp.url);
     let mut notes = std::mem::take(&mut found.warnings);
     if found.wp_rest_nonces().next().is_none() {

@@ -66,6 +66,54 @@ pub fn decode_body(raw: &[u8], max_uncompressed: usize) -> Result<Cow<'_, [u8]>,
     Ok(body)
 }
 
+/// A body decoded as far as it goes, for readers that keep what came before a cut.
+#[derive(Debug)]
+pub struct Partial<'a> {
+    /// The decoded bytes: never more than the cap.
+    pub body: Cow<'a, [u8]>,
+    /// Why the bytes stop early (a bomb or an oversized file hit the cap, or the gzip data is
+    /// cut off), when they do.
+    pub cut: Option<BodyError>,
+}
+
+/// Like [`decode_body`], but a gzip body that expands past `max_uncompressed` or breaks off
+/// midway gives its first bytes instead of nothing: a sitemap's URLs come in document order, so
+/// the head of an oversized or cut file is still a usable list.
+///
+/// # Errors
+///
+/// [`BodyError::Gzip`] only when not a single byte could be decompressed.
+pub fn decode_body_partial(raw: &[u8], max_uncompressed: usize) -> Result<Partial<'_>, BodyError> {
+    let mut body = Cow::Borrowed(raw);
+    let mut cut = None;
+    for _ in 0..MAX_LAYERS {
+        if !is_gzip(&body) {
+            break;
+        }
+        let read_cap = u64::try_from(max_uncompressed)
+            .unwrap_or(u64::MAX)
+            .saturating_add(1);
+        let mut out = Vec::with_capacity(body.len().saturating_mul(4).min(max_uncompressed));
+        let result = MultiGzDecoder::new(&body[..])
+            .take(read_cap)
+            .read_to_end(&mut out);
+        if let Err(e) = result {
+            if out.is_empty() {
+                return Err(BodyError::Gzip(e.to_string()));
+            }
+            cut = Some(BodyError::Gzip(e.to_string()));
+        }
+        if out.len() > max_uncompressed {
+            out.truncate(max_uncompressed);
+            cut = Some(BodyError::TooLarge {
+                limit: max_uncompressed,
+            });
+        }
+        body = Cow::Owned(out);
+    }
+    Ok(Partial { body, cut })
+}
+
 fn gunzip(compressed: &[u8], max_uncompressed: usize) -> Result<Vec<u8>, BodyError> {
     // Read one byte past the cap: if it arrives, the output is too large.
     let read_cap = u64::try_from(max_uncompressed)
@@ -135,6 +183,31 @@ mod tests {
         let out = decode_body(raw, 1 << 20).unwrap();
         assert!(matches!(out, Cow::Borrowed(_)));
         assert_eq!(&*out, &raw[..]);
+    }
+
+    #[test]
+    fn partial_decoding_keeps_the_head_of_a_bomb_and_of_cut_gzip() {
+        let bomb = gzip(&[b'a'; 10_000]);
+        let p = decode_body_partial(&bomb, 100).unwrap();
+        assert_eq!(p.body.len(), 100);
+        assert_eq!(p.cut, Some(BodyError::TooLarge { limit: 100 }));
+        assert!(decode_body(&bomb, 100).is_err());
+
+        let text: Vec<u8> = (0..2000)
+            .flat_map(|i| format!("line {i}\n").into_bytes())
+            .collect();
+        let whole = gzip(&text);
+        let cut = &whole[..whole.len() / 2];
+        let p = decode_body_partial(cut, 1 << 20).unwrap();
+        assert!(
+            !p.body.is_empty() && text.starts_with(&p.body),
+            "{}",
+            p.body.len()
+        );
+        assert!(matches!(p.cut, Some(BodyError::Gzip(_))));
+
+        let plain = decode_body_partial(b"<urlset/>", 100).unwrap();
+        assert!(matches!(plain.body, Cow::Borrowed(_)) && plain.cut.is_none());
     }
 
     #[test]

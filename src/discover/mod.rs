@@ -67,6 +67,14 @@ pub const WELL_KNOWN: &[&str] = &[
 /// How deep sitemap indexes may nest before the walk refuses to follow (loops are caught anyway).
 pub const MAX_DEPTH: usize = 5;
 
+/// Default budget of sitemaps one walk queues and fetches. Depth and per-file caps alone still
+/// let indexes that each list 50,000 more indexes queue billions of URLs; the biggest real
+/// WordPress sites need a few hundred (1 M posts is 500 core sitemaps, 1,000 Yoast ones).
+pub const DEFAULT_MAX_SITEMAPS: usize = 1_000;
+
+/// Child sitemaps named one by one in a warning before the rest are only counted.
+const NAMED_IN_WARNING: usize = 5;
+
 /// Where the audit starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
@@ -104,6 +112,17 @@ pub enum DiscoverError {
         /// The network error.
         reason: String,
     },
+    /// robots.txt could not be read (5xx, no answer): RFC 9309 says to crawl nothing, so every
+    /// page would be refused. Said once, as a failure, instead of as many error rows.
+    #[error(
+        "{url}: {reason}; RFC 9309 says to crawl nothing then, so no page can be audited (try again later, or use --ignore-robots on your own site)"
+    )]
+    RobotsUnreadable {
+        /// The robots.txt URL.
+        url: String,
+        /// What came back.
+        reason: String,
+    },
     /// The sitemap given could not be read.
     #[error("cannot read sitemap {url}: {reason}")]
     Sitemap {
@@ -117,7 +136,9 @@ pub enum DiscoverError {
 impl Target {
     /// Interprets a command-line target: `-` is a URL list on standard input, an http(s) URL
     /// whose path looks like a sitemap (`.xml`, `.xml.gz`, `.txt`, or a `sitemap` query) is a
-    /// sitemap, any other URL a site, and anything else a local file.
+    /// sitemap, any other URL a site, and anything else a local file. A site URL with a path is
+    /// only provisional: the walk fetches it first, and if it answers as a sitemap or feed
+    /// (`/feed/atom/` does) it is read as one instead of discovering from robots.txt.
     pub fn parse(s: &str) -> Result<Self, DiscoverError> {
         if s == "-" {
             return Ok(Target::UrlList(None));
@@ -251,7 +272,7 @@ pub fn sample_evenly(pages: Vec<PageUrl>, n: u64) -> Vec<PageUrl> {
 }
 
 /// Settings for the walk.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct WalkConfig {
     /// Which page URLs to keep.
     pub selection: Selection,
@@ -259,12 +280,51 @@ pub struct WalkConfig {
     pub max_pages: Option<u64>,
     /// Per-sitemap limits.
     pub limits: Limits,
-    /// Set to `true` to stop the walk (Ctrl-C).
+    /// Most sitemaps queued (and so fetched) in one walk; past it the pages found so far are
+    /// audited and a warning says how many sitemaps were left unread.
+    pub max_sitemaps: usize,
+    /// Set to `true` to stop the walk (Ctrl-C); fetches in flight are dropped at once.
     pub cancel: Option<tokio::sync::watch::Receiver<bool>>,
+}
+
+impl Default for WalkConfig {
+    /// Everything allowed, the sitemaps.org limits per file, [`DEFAULT_MAX_SITEMAPS`].
+    fn default() -> Self {
+        Self {
+            selection: Selection::default(),
+            max_pages: None,
+            limits: Limits::default(),
+            max_sitemaps: DEFAULT_MAX_SITEMAPS,
+            cancel: None,
+        }
+    }
 }
 
 fn cancelled(c: &Option<tokio::sync::watch::Receiver<bool>>) -> bool {
     c.as_ref().is_some_and(|rx| *rx.borrow())
+}
+
+/// Runs `fut` unless the cancel flag goes up first, then drops it (`None`): a sitemap dripping
+/// one byte a second must not hold Ctrl-C up for its timeouts and retries.
+async fn unless_cancelled<T>(
+    cancel: &Option<tokio::sync::watch::Receiver<bool>>,
+    fut: impl std::future::Future<Output = T>,
+) -> Option<T> {
+    let Some(rx) = cancel else {
+        return Some(fut.await);
+    };
+    let mut rx = rx.clone();
+    let raised = async move {
+        if rx.wait_for(|v| *v).await.is_err() {
+            // The flag's sender is gone, so it can never be raised.
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        biased;
+        () = raised => None,
+        v = fut => Some(v),
+    }
 }
 
 /// What the walk found, once it is over.
@@ -305,10 +365,11 @@ pub async fn walk(
         fetcher.set_site(origin);
     }
     let mut queue: VecDeque<Pending> = VecDeque::new();
+    let mut state = WalkState::new(config, tx.clone());
     match target {
         Target::Site(site) => {
-            for p in discover(fetcher, site, &mut summary, &mut note).await? {
-                queue.push_back(p);
+            for p in discover(fetcher, site, config, &mut summary, &mut note).await? {
+                state.enqueue(&mut queue, p);
             }
         }
         Target::UrlList(source) => {
@@ -320,12 +381,17 @@ pub async fn walk(
             finish(&mut state, &mut summary, &mut note);
             return Ok(summary);
         }
-        Target::Sitemap(url) => queue.push_back(Pending {
-            url: url.clone(),
-            via: "argument",
-            depth: 0,
-            prefetched: None,
-        }),
+        Target::Sitemap(url) => {
+            state.enqueue(
+                &mut queue,
+                Pending {
+                    url: url.clone(),
+                    via: "argument",
+                    depth: 0,
+                    prefetched: None,
+                },
+            );
+        }
         Target::File(path) => {
             let body = read_file(path, config.limits.max_bytes)?;
             let name = path.display().to_string();
@@ -334,9 +400,9 @@ pub async fn walk(
                 .and_then(|p| Url::from_file_path(p).ok())
                 .or_else(|| Url::parse("file:///sitemap.xml").ok())
                 .ok_or_else(|| DiscoverError::BadTarget(name.clone()))?;
-            let mut state = WalkState::new(config, tx.clone());
             let children = read_one(
                 ::bytes::Bytes::from(body),
+                false,
                 &base,
                 &name,
                 "file",
@@ -351,20 +417,17 @@ pub async fn walk(
             if let Some(origin) = &summary.site {
                 fetcher.set_site(origin);
             }
-            for loc in children {
-                queue.push_back(Pending {
-                    url: loc,
-                    via: "index",
-                    depth: 1,
-                    prefetched: None,
-                });
-            }
+            queue_children(&mut state, &mut summary, &mut queue, &name, 0, children);
             return walk_queue(fetcher, queue, state, summary, &mut note).await;
         }
     }
-    let state = WalkState::new(config, tx);
+    drop(tx);
     let first = queue.front().map(|p| p.url.to_string());
-    let summary = walk_queue(fetcher, queue, state, summary, &mut note).await?;
+    let mut summary = walk_queue(fetcher, queue, state, summary, &mut note).await?;
+    robots_verdict(fetcher, &config.cancel, &mut summary, &mut note).await?;
+    if cancelled(&config.cancel) {
+        return Ok(summary);
+    }
     if let (Target::Sitemap(_), Some(url)) = (target, first) {
         if summary.sitemaps.iter().all(|s| s.urls == 0)
             && summary.sitemaps.iter().any(|s| !s.warnings.is_empty())
@@ -397,34 +460,59 @@ fn read_file(path: &PathBuf, cap: usize) -> Result<Vec<u8>, DiscoverError> {
             url: name.clone(),
             reason: e.to_string(),
         })?;
-    if body.len() > cap {
-        return Err(DiscoverError::Sitemap {
-            url: name,
-            reason: format!("larger than the {cap}-byte cap"),
-        });
-    }
+    // Over the cap, the parser keeps the first `cap` bytes and says so.
     Ok(body)
 }
 
 async fn discover(
     fetcher: &Fetcher,
     site: &Url,
+    config: &WalkConfig,
     summary: &mut WalkSummary,
     note: &mut (impl FnMut(&str) + Send),
 ) -> Result<Vec<Pending>, DiscoverError> {
     let origin = origin_of(site).ok_or_else(|| DiscoverError::BadTarget(site.to_string()))?;
+    let cancel = &config.cancel;
+    if site.path() != "/" || site.query().is_some() {
+        // A feed or sitemap URL need not look like one (`/feed/atom/`): what it answers decides.
+        let Some(answer) = unless_cancelled(cancel, fetcher.document(site)).await else {
+            return Ok(Vec::new());
+        };
+        if let Ok(resp) = answer {
+            if (200..300).contains(&resp.status) && answers_as_sitemap(&resp.body) {
+                note(&format!(
+                    "{} answers as a sitemap or feed; reading it",
+                    resp.url
+                ));
+                return Ok(vec![Pending {
+                    url: site.clone(),
+                    via: "argument",
+                    depth: 0,
+                    prefetched: Some(resp),
+                }]);
+            }
+        }
+    }
     let mut tried = Vec::new();
     let robots_url = origin
         .join("/robots.txt")
         .map_err(|_| DiscoverError::BadTarget(site.to_string()))?;
-    match fetcher.robots(&origin).await {
+    let Some(robots_state) = unless_cancelled(cancel, fetcher.robots(&origin)).await else {
+        return Ok(Vec::new());
+    };
+    match robots_state {
         RobotsState::Rules(robots) => {
+            if let Some(notice) = crawl_delay_notice(fetcher, &robots, None) {
+                note(&notice);
+            }
             let mut found = Vec::new();
             for s in &robots.sitemaps {
                 match robots_url.join(s) {
-                    Ok(u) if same_origin(&u, &origin) => found.push(u),
+                    Ok(u) if same_origin(&u, &origin) || config.selection.host_allowed(&u) => {
+                        found.push(u);
+                    }
                     Ok(u) => summary.warnings.push(format!(
-                        "{robots_url}: Sitemap {u} is on another host; not followed"
+                        "{robots_url}: Sitemap {u} is on another origin; not followed (--allow-host HOST lets it in)"
                     )),
                     Err(e) => summary
                         .warnings
@@ -449,6 +537,12 @@ async fn discover(
             }
             tried.push("robots.txt has no Sitemap line".to_owned());
         }
+        RobotsState::Missing(status) if (300..400).contains(&status) => {
+            tried.push(format!(
+                "robots.txt redirects more than {} times or in a loop (treated as absent, RFC 9309)",
+                crate::fetch::MAX_ROBOTS_REDIRECTS
+            ));
+        }
         RobotsState::Missing(status) => {
             tried.push(format!("robots.txt answered HTTP {status}"));
         }
@@ -459,11 +553,21 @@ async fn discover(
                 reason: failure.to_string(),
             });
         }
+        RobotsState::Unreachable(failure) if !fetcher.config().ignore_robots => {
+            // Every page would be refused: say it once, as a failure.
+            return Err(DiscoverError::RobotsUnreadable {
+                url: robots_url.to_string(),
+                reason: failure.to_string(),
+            });
+        }
         RobotsState::Unreachable(failure) => tried.push(failure.to_string()),
     }
     for path in WELL_KNOWN {
         let Ok(url) = origin.join(path) else { continue };
-        match fetcher.document(&url).await {
+        let Some(answer) = unless_cancelled(cancel, fetcher.document(&url)).await else {
+            return Ok(Vec::new());
+        };
+        match answer {
             Ok(resp) => {
                 if (200..300).contains(&resp.status) && looks_like_sitemap(&resp.body) {
                     note(&format!("found sitemap {} (well-known location)", resp.url));
@@ -487,6 +591,99 @@ async fn discover(
     })
 }
 
+/// Whether a body given as the target reads as a sitemap or feed of any kind (XML, RSS, Atom,
+/// text), as opposed to an HTML page or anything else that parses to nothing.
+fn answers_as_sitemap(body: &[u8]) -> bool {
+    let decoded = bytes::decode_body_partial(body, parse::DEFAULT_MAX_BYTES);
+    let Ok(decoded) = decoded else {
+        return false;
+    };
+    let Ok(base) = Url::parse("http://target.invalid/") else {
+        return false;
+    };
+    let limits = Limits {
+        max_entries: 1,
+        ..Limits::default()
+    };
+    parse::parse(&decoded.body, &base, &limits, |_| ControlFlow::Break(())).is_ok()
+}
+
+/// What the audit says about a `Crawl-delay`: the gap it keeps (capped at
+/// [`crate::fetch::MAX_CRAWL_DELAY`]) and, once the page count is known, how long the pages
+/// take at that pace. `None` when there is no delay or `--ignore-robots` ignores it.
+fn crawl_delay_notice(
+    fetcher: &Fetcher,
+    robots: &crate::discover::robots::Robots,
+    pages: Option<u64>,
+) -> Option<String> {
+    if fetcher.config().ignore_robots {
+        return None;
+    }
+    let asked = robots.crawl_delay?;
+    let used = crate::fetch::capped_crawl_delay(asked)?;
+    let secs = used.as_secs_f64();
+    let mut text = if asked > secs {
+        format!(
+            "robots.txt asks for Crawl-delay: {asked} s; capped at {secs} s between requests (the most nonce-audit waits)"
+        )
+    } else {
+        format!("robots.txt asks for Crawl-delay: {asked} s between requests; honoured")
+    };
+    if let Some(n) = pages.filter(|n| *n > 0) {
+        let eta = std::time::Duration::from_secs_f64(secs * n as f64);
+        let end = chrono::Local::now() + chrono::Duration::from_std(eta).unwrap_or_default();
+        text.push_str(&format!(
+            "; {n} page(s) take at least {} at that pace (ETA {})",
+            humantime::format_duration(std::time::Duration::from_secs(eta.as_secs())),
+            end.format("%H:%M")
+        ));
+    }
+    Some(text)
+}
+
+/// After the walk: a robots.txt that cannot be read fails the audit (RFC 9309: crawl nothing)
+/// instead of becoming a row of errors per page, and a `Crawl-delay` gets its ETA.
+async fn robots_verdict(
+    fetcher: &Fetcher,
+    cancel: &Option<tokio::sync::watch::Receiver<bool>>,
+    summary: &mut WalkSummary,
+    note: &mut (impl FnMut(&str) + Send),
+) -> Result<(), DiscoverError> {
+    let Some(site) = summary.site.clone() else {
+        return Ok(());
+    };
+    if fetcher.config().ignore_robots
+        || !matches!(site.scheme(), "http" | "https")
+        || cancelled(cancel)
+    {
+        return Ok(());
+    }
+    let Some(state) = unless_cancelled(cancel, fetcher.robots(&site)).await else {
+        return Ok(());
+    };
+    match state {
+        RobotsState::Unreachable(failure) => Err(DiscoverError::RobotsUnreadable {
+            url: site
+                .join("/robots.txt")
+                .map_or_else(|_| site.to_string(), |u| u.to_string()),
+            reason: failure.to_string(),
+        }),
+        RobotsState::Rules(robots) => {
+            if let Some(notice) = crawl_delay_notice(fetcher, &robots, Some(summary.pages)) {
+                let capped = robots
+                    .crawl_delay
+                    .is_some_and(|d| d > crate::fetch::MAX_CRAWL_DELAY.as_secs_f64());
+                if capped {
+                    summary.warnings.push(notice.clone());
+                }
+                note(&notice);
+            }
+            Ok(())
+        }
+        RobotsState::Missing(_) => Ok(()),
+    }
+}
+
 fn looks_like_sitemap(body: &[u8]) -> bool {
     let Ok(decoded) = bytes::decode_body(body, 1024 * 1024) else {
         return false;
@@ -499,6 +696,11 @@ fn looks_like_sitemap(body: &[u8]) -> bool {
 struct WalkState {
     seen_pages: SeenSet,
     seen_sitemaps: HashSet<String>,
+    max_sitemaps: usize,
+    sitemaps_queued: usize,
+    over_budget: u64,
+    too_deep: u64,
+    too_deep_first: Option<String>,
     tx: mpsc::Sender<PageUrl>,
     max_pages: Option<u64>,
     limits: Limits,
@@ -514,6 +716,11 @@ impl WalkState {
         Self {
             seen_pages: SeenSet::default(),
             seen_sitemaps: HashSet::new(),
+            max_sitemaps: config.max_sitemaps.max(1),
+            sitemaps_queued: 0,
+            over_budget: 0,
+            too_deep: 0,
+            too_deep_first: None,
             tx,
             max_pages: config.max_pages,
             limits: config.limits,
@@ -523,6 +730,22 @@ impl WalkState {
             cancel: config.cancel.clone(),
             selection: Arc::new(config.selection.clone()),
         }
+    }
+
+    /// Queues a sitemap unless it was queued before or the budget is spent: the one door into
+    /// the queue, so its length and the visited set stay within [`WalkConfig::max_sitemaps`].
+    fn enqueue(&mut self, queue: &mut VecDeque<Pending>, p: Pending) -> bool {
+        if self.seen_sitemaps.contains(p.url.as_str()) {
+            return false;
+        }
+        if self.sitemaps_queued >= self.max_sitemaps {
+            self.over_budget += 1;
+            return false;
+        }
+        self.sitemaps_queued += 1;
+        self.seen_sitemaps.insert(p.url.to_string());
+        queue.push_back(p);
+        true
     }
 
     fn full(&self) -> bool {
@@ -616,11 +839,33 @@ impl Gate {
             url: loc,
             lastmod,
         };
-        if self.tx.blocking_send(page).is_err() {
+        if !self.send(page) {
             self.closed = true;
             return ControlFlow::Break(());
         }
         ControlFlow::Continue(())
+    }
+
+    /// Sends from the parser thread; a full channel waits, but never past Ctrl-C (the page
+    /// fetchers have stopped then and would never make room).
+    fn send(&self, page: PageUrl) -> bool {
+        use tokio::sync::mpsc::error::TrySendError;
+        match self.tx.try_send(page) {
+            Ok(()) => true,
+            Err(TrySendError::Closed(_)) => false,
+            Err(TrySendError::Full(page)) => {
+                let Ok(handle) = tokio::runtime::Handle::try_current() else {
+                    return self.tx.blocking_send(page).is_ok();
+                };
+                let tx = self.tx.clone();
+                let cancel = self.cancel.clone();
+                handle.block_on(async move {
+                    unless_cancelled(&cancel, tx.send(page))
+                        .await
+                        .is_some_and(|r| r.is_ok())
+                })
+            }
+        }
     }
 }
 
@@ -756,21 +1001,17 @@ async fn walk_queue(
         if state.full() {
             break;
         }
-        if !state.seen_sitemaps.insert(p.url.to_string()) {
-            continue;
-        }
-        if p.depth > MAX_DEPTH {
-            summary.warnings.push(format!(
-                "{}: sitemap indexes nested deeper than {MAX_DEPTH}; not followed",
-                p.url
-            ));
-            continue;
-        }
         let resp = match p.prefetched {
             Some(r) => r,
-            None => match fetcher.document(&p.url).await {
-                Ok(r) => r,
-                Err(e) => {
+            None => match unless_cancelled(&state.cancel, fetcher.document(&p.url)).await {
+                None => {
+                    summary
+                        .warnings
+                        .push(format!("{}: interrupted while reading this sitemap", p.url));
+                    break;
+                }
+                Some(Ok(r)) => r,
+                Some(Err(e)) => {
                     tracing::info!(sitemap = %p.url, error = %e, "sitemap could not be fetched");
                     summary.sitemaps.push(SitemapRow {
                         url: p.url.to_string(),
@@ -810,6 +1051,7 @@ async fn walk_queue(
         let base = resp.url.clone();
         let children = match read_one(
             resp.body,
+            resp.truncated,
             &base,
             &final_url,
             p.via,
@@ -841,20 +1083,95 @@ async fn walk_queue(
                 }
             ));
         }
-        for loc in children {
-            queue.push_back(Pending {
-                url: loc,
-                via: "index",
-                depth: p.depth + 1,
-                prefetched: None,
-            });
-        }
+        queue_children(
+            &mut state,
+            &mut summary,
+            &mut queue,
+            &final_url,
+            p.depth,
+            children,
+        );
     }
     finish(&mut state, &mut summary, note);
     Ok(summary)
 }
 
+/// `a, b, c (and 7 more)`: names a few URLs of a long list in a warning.
+fn name_some(urls: &[String], total: usize) -> String {
+    let mut text = urls.join(", ");
+    if total > urls.len() {
+        text.push_str(&format!(" (and {} more)", total - urls.len()));
+    }
+    text
+}
+
+/// Queues an index's children, deciding everything before they take memory: too deep, on
+/// another origin (an https site's index pointing at http counts), already seen, over budget.
+fn queue_children(
+    state: &mut WalkState,
+    summary: &mut WalkSummary,
+    queue: &mut VecDeque<Pending>,
+    parent: &str,
+    parent_depth: usize,
+    children: Vec<Url>,
+) {
+    if children.is_empty() {
+        return;
+    }
+    let depth = parent_depth + 1;
+    if depth > MAX_DEPTH {
+        state.too_deep += children.len() as u64;
+        state
+            .too_deep_first
+            .get_or_insert_with(|| parent.to_owned());
+        return;
+    }
+    let mut foreign = Vec::new();
+    let mut foreign_count = 0;
+    for loc in children {
+        let other_origin = summary
+            .site
+            .as_ref()
+            .is_some_and(|s| !same_origin(s, &loc) && !state.selection.host_allowed(&loc));
+        if other_origin {
+            foreign_count += 1;
+            if foreign.len() < NAMED_IN_WARNING {
+                foreign.push(loc.to_string());
+            }
+            continue;
+        }
+        state.enqueue(
+            queue,
+            Pending {
+                url: loc,
+                via: "index",
+                depth,
+                prefetched: None,
+            },
+        );
+    }
+    if foreign_count > 0 {
+        summary.warnings.push(format!(
+            "{parent}: {foreign_count} child sitemap(s) on another origin skipped: {} (--allow-host HOST lets them in)",
+            name_some(&foreign, foreign_count)
+        ));
+    }
+}
+
 fn finish(state: &mut WalkState, summary: &mut WalkSummary, note: &mut (impl FnMut(&str) + Send)) {
+    if state.over_budget > 0 {
+        let warning = format!(
+            "sitemap budget reached: {} sitemaps read, {} more listed but not read (--max-sitemaps N raises the budget); the pages found so far are audited",
+            state.max_sitemaps, state.over_budget
+        );
+        summary.warnings.push(warning);
+    }
+    if let Some(first) = &state.too_deep_first {
+        summary.warnings.push(format!(
+            "{} child sitemap(s) nested deeper than {MAX_DEPTH} levels were not followed (the first listed by {first})",
+            state.too_deep
+        ));
+    }
     if state.other_host > 0 {
         summary.warnings.push(format!(
             "skipped {} page URL(s) on another host than the audited site (--allow-host HOST keeps them)",
@@ -873,6 +1190,7 @@ fn finish(state: &mut WalkState, summary: &mut WalkSummary, note: &mut (impl FnM
 /// Parses one sitemap body, streams its pages, and returns its child sitemaps.
 async fn read_one(
     raw: ::bytes::Bytes,
+    cut_at_cap: bool,
     base: &Url,
     name: &str,
     via: &str,
@@ -891,21 +1209,46 @@ async fn read_one(
     // The body moves into the parser thread; it is decoded there (gzip) without another copy.
     let result = tokio::task::spawn_blocking(move || {
         let mut children = Vec::new();
-        let body = match bytes::decode_body(&raw, limits.max_bytes) {
-            Ok(b) => b,
-            Err(e) => return (Err(Err(e)), children, gate),
+        let mut cut = cut_at_cap.then(|| {
+            format!(
+                "the download stopped at the {}-byte cap; the URLs before the cut are kept",
+                raw.len()
+            )
+        });
+        let decoded = match bytes::decode_body_partial(&raw, limits.max_bytes) {
+            Ok(d) => d,
+            Err(e) => return (Err(Err(e)), children, gate, cut),
         };
-        let outcome = parse::parse(&body, &base, &limits, |item| match item {
+        match decoded.cut {
+            Some(e @ bytes::BodyError::TooLarge { .. }) => {
+                cut = Some(format!("{e}; the URLs before the cap are kept"));
+            }
+            Some(e) => cut = Some(format!("{e}; the URLs before the cut are kept")),
+            None => {}
+        }
+        // A body cut mid-line must not hand out half a URL: end it at the last complete line
+        // or tag.
+        let body: &[u8] = if cut.is_some() {
+            let end = decoded
+                .body
+                .iter()
+                .rposition(|&b| b == b'>' || b == b'\n')
+                .map_or(0, |i| i + 1);
+            &decoded.body[..end]
+        } else {
+            &decoded.body
+        };
+        let outcome = parse::parse(body, &base, &limits, |item| match item {
             Item::Sitemap { loc, .. } => {
                 children.push(loc);
                 ControlFlow::Continue(())
             }
             Item::Page { loc, lastmod } => gate.admit(loc, lastmod.map(|l| l.to_string())),
         });
-        (outcome.map_err(Ok), children, gate)
+        (outcome.map_err(Ok), children, gate, cut)
     })
     .await;
-    let Ok((outcome, children, gate)) = result else {
+    let Ok((outcome, children, gate, cut)) = result else {
         row.warnings
             .push("the sitemap parser stopped unexpectedly".to_owned());
         summary.sitemaps.push(row);
@@ -914,6 +1257,9 @@ async fn read_one(
     let urls = gate.urls;
     summary.site = state.take_back(gate);
     row.urls = urls;
+    if let Some(cut) = cut {
+        row.warnings.push(cut);
+    }
     let outcome = match outcome {
         Ok(o) => o,
         Err(Ok(e)) => {

@@ -270,18 +270,13 @@ fn decode_text<'b>(body: &'b [u8], notes: &mut Notes) -> Cow<'b, str> {
         return decode_text_no_bom(rest, notes);
     }
     let utf16 = match body {
-        [0xFF, 0xFE, rest @ ..] => Some((rest, u16::from_le_bytes as fn([u8; 2]) -> u16)),
-        [0xFE, 0xFF, rest @ ..] => Some((rest, u16::from_be_bytes as fn([u8; 2]) -> u16)),
+        [0xFF, 0xFE, rest @ ..] => Some((rest, false)),
+        [0xFE, 0xFF, rest @ ..] => Some((rest, true)),
         _ => None,
     };
-    if let Some((rest, to_unit)) = utf16 {
+    if let Some((rest, big_endian)) = utf16 {
         notes.note("encoded as UTF-16; converted to UTF-8".to_owned());
-        let units = rest.chunks_exact(2).map(|p| to_unit([p[0], p[1]]));
-        return Cow::Owned(
-            char::decode_utf16(units)
-                .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
-                .collect(),
-        );
+        return Cow::Owned(crate::extract::utf16_to_string(rest, big_endian));
     }
     decode_text_no_bom(body, notes)
 }

@@ -253,6 +253,64 @@ static HEX: [u8; 256] = {
     t
 };
 
+/// UTF-16 text (without its byte order mark) to a `String`; unpaired surrogates and an odd
+/// last byte become U+FFFD. Shared with the sitemap reader, which meets the same files.
+pub(crate) fn utf16_to_string(bytes: &[u8], big_endian: bool) -> String {
+    let to_unit = if big_endian {
+        u16::from_be_bytes
+    } else {
+        u16::from_le_bytes
+    };
+    let units = bytes.chunks_exact(2).map(|p| to_unit([p[0], p[1]]));
+    let mut out: String = char::decode_utf16(units)
+        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+        .collect();
+    if bytes.len() % 2 == 1 {
+        out.push(char::REPLACEMENT_CHARACTER);
+    }
+    out
+}
+
+/// A page body as text for the extractor. WordPress pages are UTF-8, but a page saved by an
+/// editor or a cache plugin as UTF-16 would otherwise read as NUL-riddled bytes with no nonce in
+/// them: a byte order mark, or `charset=utf-16*` in `Content-Type`, switches to UTF-16 (the BOM
+/// wins; a bare `utf-16` without one is told apart by where the zero bytes fall). Anything else
+/// is UTF-8, invalid bytes replaced.
+pub fn page_text<'a>(body: &'a [u8], content_type: Option<&str>) -> Cow<'a, str> {
+    match body {
+        [0xFF, 0xFE, rest @ ..] => return Cow::Owned(utf16_to_string(rest, false)),
+        [0xFE, 0xFF, rest @ ..] => return Cow::Owned(utf16_to_string(rest, true)),
+        [0xEF, 0xBB, 0xBF, rest @ ..] => return utf8_lossy(rest),
+        _ => {}
+    }
+    let charset = content_type.and_then(|ct| {
+        ct.split(';')
+            .skip(1)
+            .filter_map(|p| p.split_once('='))
+            .find(|(k, _)| k.trim().eq_ignore_ascii_case("charset"))
+            .map(|(_, v)| v.trim().trim_matches('"').to_ascii_lowercase())
+    });
+    match charset.as_deref() {
+        Some("utf-16le") => Cow::Owned(utf16_to_string(body, false)),
+        Some("utf-16be") => Cow::Owned(utf16_to_string(body, true)),
+        Some("utf-16") => {
+            // No BOM: ASCII markup puts its zero bytes first in big-endian, second in little.
+            let big = body.first() == Some(&0) && body.get(1) != Some(&0);
+            Cow::Owned(utf16_to_string(body, big))
+        }
+        _ => utf8_lossy(body),
+    }
+}
+
+/// Valid UTF-8 is the rule: checked at memory speed and borrowed; only a page with invalid
+/// bytes pays for the lossy conversion.
+fn utf8_lossy(body: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(body) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(body),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -42,6 +42,8 @@ mod scan;
 #[cfg(test)]
 mod tests;
 
+pub use decode::page_text;
+pub(crate) use decode::utf16_to_string;
 pub use patterns::{
     GuestCheck, Matcher, NONCE_PATTERNS, NOT_NONCE_KEY_PARTS, NoncePattern, SCRIPT_TRIGGERS,
     Severity, UNKNOWN_ACTION, WP_REST, pattern_for,

@@ -27,6 +27,11 @@ pub enum Fault {
     Huge(usize),
     /// Redirect to this path (loops when it points back).
     Redirect(String),
+    /// A sitemap index listing this many child indexes under the requested path, each of which
+    /// (routed with a `*` prefix route) does the same: a fan-out without end.
+    Fanout(usize),
+    /// `200` with this Content-Type, this head, then the unit repeated until the client hangs up.
+    Endless(&'static str, Vec<u8>, Vec<u8>),
 }
 
 pub type Routes = Arc<Mutex<HashMap<String, Fault>>>;
@@ -35,11 +40,29 @@ pub struct FaultServer {
     pub base: String,
     pub routes: Routes,
     pub hits: Arc<Mutex<HashMap<String, usize>>>,
+    /// Every request head received, in order.
+    pub heads: Arc<Mutex<Vec<String>>>,
 }
 
 impl FaultServer {
     pub fn route(&self, path: &str, fault: Fault) {
         self.routes.lock().unwrap().insert(path.to_owned(), fault);
+    }
+
+    /// Requests whose path starts with `prefix`.
+    pub fn hits_under(&self, prefix: &str) -> usize {
+        self.hits
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(p, _)| p.starts_with(prefix))
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    /// All requests received.
+    pub fn total_hits(&self) -> usize {
+        self.hits.lock().unwrap().values().sum()
     }
 
     pub fn hits(&self, path: &str) -> usize {
@@ -58,8 +81,10 @@ pub async fn serve() -> FaultServer {
     let base = format!("http://{}", listener.local_addr().unwrap());
     let hits = Arc::new(Mutex::new(HashMap::new()));
     let routes: Routes = Arc::new(Mutex::new(HashMap::new()));
+    let heads = Arc::new(Mutex::new(Vec::new()));
     let shared = Arc::clone(&routes);
     let counter = Arc::clone(&hits);
+    let log = Arc::clone(&heads);
     tokio::spawn(async move {
         loop {
             let Ok((stream, _)) = listener.accept().await else {
@@ -67,18 +92,25 @@ pub async fn serve() -> FaultServer {
             };
             let routes = Arc::clone(&shared);
             let counter = Arc::clone(&counter);
+            let log = Arc::clone(&log);
             tokio::spawn(async move {
-                let _ = handle(stream, &routes, &counter).await;
+                let _ = handle(stream, &routes, &counter, &log).await;
             });
         }
     });
-    FaultServer { base, routes, hits }
+    FaultServer {
+        base,
+        routes,
+        hits,
+        heads,
+    }
 }
 
 async fn handle(
     mut s: TcpStream,
     routes: &Mutex<HashMap<String, Fault>>,
     hits: &Mutex<HashMap<String, usize>>,
+    heads: &Mutex<Vec<String>>,
 ) -> std::io::Result<()> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
@@ -92,12 +124,31 @@ async fn handle(
     let head = String::from_utf8_lossy(&buf);
     let path = head.split_whitespace().nth(1).unwrap_or("/").to_owned();
     *hits.lock().unwrap().entry(path.clone()).or_default() += 1;
+    heads.lock().unwrap().push(head.to_string());
+    let host = head
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("host").then(|| v.trim().to_owned())
+        })
+        .unwrap_or_default();
     let route = path.split('?').next().unwrap_or("/").to_owned();
     let fault = {
         let routes = routes.lock().unwrap();
         routes
             .get(&path)
             .or_else(|| routes.get(&route))
+            .or_else(|| {
+                // `/prefix/*` routes answer every path under the prefix.
+                routes
+                    .iter()
+                    .filter(|(k, _)| {
+                        k.strip_suffix('*')
+                            .is_some_and(|prefix| route.starts_with(prefix))
+                    })
+                    .max_by_key(|(k, _)| k.len())
+                    .map(|(_, f)| f)
+            })
             .cloned()
             .unwrap_or(Fault::Ok(404, vec![], b"<title>Not found</title>".to_vec()))
     };
@@ -149,9 +200,36 @@ async fn handle(
                 sent += k;
             }
         }
+        Fault::Fanout(n) => {
+            let stem = route.trim_end_matches(".xml");
+            let mut body = String::from("<?xml version=\"1.0\"?><sitemapindex>");
+            for i in 0..n {
+                body.push_str(&format!(
+                    "<sitemap><loc>http://{host}{stem}-{i}.xml</loc></sitemap>"
+                ));
+            }
+            body.push_str("</sitemapindex>");
+            s.write_all(
+                format!("HTTP/1.1 200 OK\r\nDate: {date}\r\nContent-Type: application/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len()).as_bytes(),
+            )
+            .await?;
+            s.write_all(body.as_bytes()).await?;
+        }
+        Fault::Endless(content_type, head, unit) => {
+            s.write_all(
+                format!("HTTP/1.1 200 OK\r\nDate: {date}\r\nContent-Type: {content_type}\r\nConnection: close\r\n\r\n").as_bytes(),
+            )
+            .await?;
+            s.write_all(&head).await?;
+            let block = unit.repeat((64 * 1024 / unit.len().max(1)).max(1));
+            // Ends when the client stops reading; the cap keeps the test bounded.
+            for _ in 0..100_000 {
+                s.write_all(&block).await?;
+            }
+        }
         Fault::Redirect(to) => {
             s.write_all(
-                format!("HTTP/1.1 301 Moved\r\nDate: {date}\r\nLocation: {to}\r\nContent-Length: 0\r\n\r\n").as_bytes(),
+                format!("HTTP/1.1 301 Moved\r\nDate: {date}\r\nLocation: {to}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").as_bytes(),
             )
             .await?;
         }
