@@ -162,7 +162,7 @@ async fn a_fan_out_of_indexes_stops_at_max_sitemaps_and_keeps_the_pages_found() 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_default_sitemap_budget_bounds_an_endless_fan_out() {
     let s = serve().await;
-    fan_out_site(&s, 50);
+    fan_out_site(&s, 5_000);
     let c = config(&format!("{}/sitemap_index.xml", s.base));
     let mut pages = Vec::new();
     let summary = tokio::time::timeout(
@@ -180,10 +180,18 @@ async fn the_default_sitemap_budget_bounds_an_endless_fan_out() {
         summary
             .warnings
             .iter()
-            .any(|w| w.starts_with("sitemap budget reached")),
+            .any(|w| w.starts_with("sitemap budget reached") && w.contains("at least")),
         "{:?}",
         summary.warnings
     );
+    // Indexes read once the budget is spent stop at their first child instead of being parsed
+    // to the end, each saying so.
+    let cut = summary
+        .sitemaps
+        .iter()
+        .filter(|r| r.warnings.iter().any(|w| w.contains("budget is spent")))
+        .count();
+    assert!(cut > 0, "no index was cut at the budget");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -699,6 +699,8 @@ struct WalkState {
     max_sitemaps: usize,
     sitemaps_queued: usize,
     over_budget: u64,
+    /// Indexes whose reading stopped at the budget (their remaining entries are not counted).
+    indexes_cut: u64,
     too_deep: u64,
     too_deep_first: Option<String>,
     tx: mpsc::Sender<PageUrl>,
@@ -719,6 +721,7 @@ impl WalkState {
             max_sitemaps: config.max_sitemaps.max(1),
             sitemaps_queued: 0,
             over_budget: 0,
+            indexes_cut: 0,
             too_deep: 0,
             too_deep_first: None,
             tx,
@@ -1160,8 +1163,13 @@ fn queue_children(
 
 fn finish(state: &mut WalkState, summary: &mut WalkSummary, note: &mut (impl FnMut(&str) + Send)) {
     if state.over_budget > 0 {
+        let at_least = if state.indexes_cut > 0 {
+            "at least "
+        } else {
+            ""
+        };
         let warning = format!(
-            "sitemap budget reached: {} sitemaps read, {} more listed but not read (--max-sitemaps N raises the budget); the pages found so far are audited",
+            "sitemap budget reached: {} sitemaps read, {at_least}{} more listed but not read (--max-sitemaps N raises the budget); the pages found so far are audited",
             state.max_sitemaps, state.over_budget
         );
         summary.warnings.push(warning);
@@ -1205,10 +1213,15 @@ async fn read_one(
     };
     let base = base.clone();
     let limits = state.limits;
+    // How many more sitemaps the budget can take: an index listing more is not read on (a
+    // fan-out of 50,000-entry indexes would otherwise cost the parse of every entry of every
+    // index, long after the budget is spent).
+    let room = state.max_sitemaps.saturating_sub(state.sitemaps_queued);
     let mut gate = state.gate(summary.site.clone());
     // The body moves into the parser thread; it is decoded there (gzip) without another copy.
     let result = tokio::task::spawn_blocking(move || {
         let mut children = Vec::new();
+        let mut budget_cut = false;
         let mut cut = cut_at_cap.then(|| {
             format!(
                 "the download stopped at the {}-byte cap; the URLs before the cut are kept",
@@ -1217,7 +1230,7 @@ async fn read_one(
         });
         let decoded = match bytes::decode_body_partial(&raw, limits.max_bytes) {
             Ok(d) => d,
-            Err(e) => return (Err(Err(e)), children, gate, cut),
+            Err(e) => return (Err(Err(e)), children, gate, cut, budget_cut),
         };
         match decoded.cut {
             Some(e @ bytes::BodyError::TooLarge { .. }) => {
@@ -1239,16 +1252,20 @@ async fn read_one(
             &decoded.body
         };
         let outcome = parse::parse(body, &base, &limits, |item| match item {
+            Item::Sitemap { .. } if children.len() >= room => {
+                budget_cut = true;
+                ControlFlow::Break(())
+            }
             Item::Sitemap { loc, .. } => {
                 children.push(loc);
                 ControlFlow::Continue(())
             }
             Item::Page { loc, lastmod } => gate.admit(loc, lastmod.map(|l| l.to_string())),
         });
-        (outcome.map_err(Ok), children, gate, cut)
+        (outcome.map_err(Ok), children, gate, cut, budget_cut)
     })
     .await;
-    let Ok((outcome, children, gate, cut)) = result else {
+    let Ok((outcome, children, gate, cut, budget_cut)) = result else {
         row.warnings
             .push("the sitemap parser stopped unexpectedly".to_owned());
         summary.sitemaps.push(row);
@@ -1257,6 +1274,13 @@ async fn read_one(
     let urls = gate.urls;
     summary.site = state.take_back(gate);
     row.urls = urls;
+    if budget_cut {
+        // At least one more listed; how many is not worth reading the rest to know.
+        state.over_budget += 1;
+        state.indexes_cut += 1;
+        row.warnings
+            .push("the sitemap budget is spent: the rest of this index was not read".to_owned());
+    }
     if let Some(cut) = cut {
         row.warnings.push(cut);
     }
