@@ -21,7 +21,7 @@ use thiserror::Error;
 use url::Url;
 
 use crate::clock::parse_http_date;
-use crate::discover::robots::{Robots, parse_robots};
+use crate::robots::{Robots, parse_robots};
 
 /// Default `User-Agent`: names the tool and where to read about it, as polite crawlers do.
 pub const DEFAULT_USER_AGENT: &str = concat!(

@@ -31,6 +31,7 @@ mod judge;
 pub mod model;
 mod once;
 pub mod report;
+pub mod robots;
 pub mod sim;
 pub mod util;
 mod verify;

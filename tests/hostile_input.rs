@@ -12,8 +12,8 @@ use url::Url;
 use nonce_audit::cache::fingerprint;
 use nonce_audit::discover::bytes::decode_body;
 use nonce_audit::discover::parse::{Limits, parse};
-use nonce_audit::discover::robots::parse_robots;
 use nonce_audit::extract::{MAX_NONCES, extract};
+use nonce_audit::robots::parse_robots;
 
 const SEEDS: &[&str] = &[
     include_str!("../sample-sitemaps/wp-core/wp-sitemap.xml"),

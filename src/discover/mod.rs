@@ -33,7 +33,7 @@ macro_rules! sample {
 pub mod bytes;
 pub mod lastmod;
 pub mod parse;
-pub mod robots;
+pub use crate::robots;
 #[cfg(test)]
 mod samples;
 mod text;
@@ -613,7 +613,7 @@ fn answers_as_sitemap(body: &[u8]) -> bool {
 /// take at that pace. `None` when there is no delay or `--ignore-robots` ignores it.
 fn crawl_delay_notice(
     fetcher: &Fetcher,
-    robots: &crate::discover::robots::Robots,
+    robots: &crate::robots::Robots,
     pages: Option<u64>,
 ) -> Option<String> {
     if fetcher.config().ignore_robots {

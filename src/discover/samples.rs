@@ -8,7 +8,7 @@ use url::Url;
 
 use super::bytes::decode_body;
 use super::parse::{Format, Item, Limits, Outcome, SitemapError, parse};
-use super::robots::parse_robots;
+use crate::robots::parse_robots;
 
 /// Parses `body` as if fetched from `url`; entries become `"page <url>"` / `"sitemap <url>"`.
 fn read(body: &[u8], url: &str) -> (Vec<String>, Result<Outcome, SitemapError>) {

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use crate::baseline::{BaselineDiff, Change};
+use crate::model::{BaselineDiff, Change};
 use crate::model::{MultiReport, PageResult, Report};
 
 /// Column names, in order. New columns are only ever appended.

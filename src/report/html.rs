@@ -14,8 +14,8 @@ use std::fmt::Write;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-use crate::baseline::BaselineDiff;
 use crate::clock::NonceClock;
+use crate::model::BaselineDiff;
 use crate::model::human_duration;
 use crate::model::{MultiReport, PageResult, Recommendation, Report, Verdict};
 use crate::report::markup::{escape, linkable};

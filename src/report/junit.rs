@@ -11,7 +11,7 @@ use std::fmt::Write;
 
 use std::collections::HashMap;
 
-use crate::baseline::{BaselineDiff, Change};
+use crate::model::{BaselineDiff, Change};
 use crate::model::{FailOn, NonceState, PageResult, Report, Threshold, Verdict};
 use crate::report::markup::escape;
 

@@ -7,7 +7,7 @@
 
 use std::fmt::Write;
 
-use crate::baseline::BaselineDiff;
+use crate::model::BaselineDiff;
 use crate::model::human_duration;
 use crate::model::{MultiReport, PageResult, Report, Verdict};
 use crate::report::table::{BASELINE_LIST_MAX, baseline_counts, baseline_when, display_url, when};

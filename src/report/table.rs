@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use chrono::{DateTime, Utc};
 
-use crate::baseline::BaselineDiff;
+use crate::model::BaselineDiff;
 use crate::model::human_duration;
 use crate::model::{MultiReport, PageResult, RecommendationKind, Report, Verdict};
 use crate::util::{sanitize_for_terminal as clean, shorten};
