@@ -377,14 +377,7 @@ mod tests {
 
     #[test]
     fn sitemap_lines_in_any_spelling() {
-        let r = parse_robots(
-            include_bytes!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/",
-                "usp/robots.txt"
-            )),
-            UA,
-        );
+        let r = parse_robots(fixture!("usp/robots.txt"), UA);
         assert_eq!(
             r.sitemaps,
             [
@@ -398,14 +391,7 @@ mod tests {
 
     #[test]
     fn usp_fixture_applies_star_group_to_us() {
-        let r = parse_robots(
-            include_bytes!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/",
-                "usp/robots.txt"
-            )),
-            UA,
-        );
+        let r = parse_robots(fixture!("usp/robots.txt"), UA);
         assert_eq!(r.matched_agent.as_deref(), Some("*"));
         assert!(!r.allowed("/admin/users"));
         assert!(r.allowed("/blog/"));
@@ -413,14 +399,7 @@ mod tests {
 
     #[test]
     fn utf8_bom_is_stripped() {
-        let r = parse_robots(
-            include_bytes!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/",
-                "usp/edge-bom-robots.txt"
-            )),
-            UA,
-        );
+        let r = parse_robots(fixture!("usp/edge-bom-robots.txt"), UA);
         assert_eq!(
             r.sitemaps,
             ["http://test_ultimate-sitemap-parser.com/sitemap.xml"]
@@ -430,14 +409,7 @@ mod tests {
 
     #[test]
     fn weird_spacing_is_accepted() {
-        let r = parse_robots(
-            include_bytes!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/",
-                "usp/edge-robots-weird-spacing.txt"
-            )),
-            UA,
-        );
+        let r = parse_robots(fixture!("usp/edge-robots-weird-spacing.txt"), UA);
         assert_eq!(
             r.sitemaps,
             ["http://test_ultimate-sitemap-parser.com/sitemap.xml"]
