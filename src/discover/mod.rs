@@ -50,7 +50,7 @@ use tokio::sync::mpsc;
 use url::Url;
 
 use crate::fetch::{Fetched, Fetcher, RobotsFailure, RobotsState, same_origin};
-use crate::model::SitemapRow;
+use crate::model::{FoundVia, SitemapRow};
 use parse::{Item, Limits, SitemapError};
 
 /// Well-known sitemap locations tried, in order, when robots.txt names none: core (5.5+), Yoast
@@ -342,7 +342,7 @@ pub struct WalkSummary {
 
 struct Pending {
     url: Url,
-    via: &'static str,
+    via: FoundVia,
     depth: usize,
     prefetched: Option<Fetched>,
 }
@@ -386,7 +386,7 @@ pub async fn walk(
                 &mut queue,
                 Pending {
                     url: url.clone(),
-                    via: "argument",
+                    via: FoundVia::Argument,
                     depth: 0,
                     prefetched: None,
                 },
@@ -405,7 +405,7 @@ pub async fn walk(
                 false,
                 &base,
                 &name,
-                "file",
+                FoundVia::File,
                 &mut state,
                 &mut summary,
             )
@@ -486,7 +486,7 @@ async fn discover(
                 ));
                 return Ok(vec![Pending {
                     url: site.clone(),
-                    via: "argument",
+                    via: FoundVia::Argument,
                     depth: 0,
                     prefetched: Some(resp),
                 }]);
@@ -529,7 +529,7 @@ async fn discover(
                     .into_iter()
                     .map(|url| Pending {
                         url,
-                        via: "robots.txt",
+                        via: FoundVia::RobotsTxt,
                         depth: 0,
                         prefetched: None,
                     })
@@ -573,7 +573,7 @@ async fn discover(
                     note(&format!("found sitemap {} (well-known location)", resp.url));
                     return Ok(vec![Pending {
                         url,
-                        via: "well-known",
+                        via: FoundVia::WellKnown,
                         depth: 0,
                         prefetched: Some(resp),
                     }]);
@@ -973,7 +973,7 @@ async fn read_url_list(
     };
     let mut row = SitemapRow {
         url: name,
-        found_via: "url-list".to_owned(),
+        found_via: FoundVia::UrlList,
         urls: gate.urls,
         warnings: Vec::new(),
     };
@@ -1018,7 +1018,7 @@ async fn walk_queue(
                     tracing::info!(sitemap = %p.url, error = %e, "sitemap could not be fetched");
                     summary.sitemaps.push(SitemapRow {
                         url: p.url.to_string(),
-                        found_via: p.via.to_owned(),
+                        found_via: p.via,
                         urls: 0,
                         warnings: vec![format!("could not fetch: {e}")],
                     });
@@ -1031,7 +1031,7 @@ async fn walk_queue(
             sitemap = %final_url,
             status = resp.status,
             bytes = resp.body.len(),
-            found_via = p.via,
+            found_via = p.via.as_str(),
             "sitemap fetched"
         );
         if final_url != p.url.as_str() && !state.seen_sitemaps.insert(final_url.clone()) {
@@ -1044,7 +1044,7 @@ async fn walk_queue(
             }
             summary.sitemaps.push(SitemapRow {
                 url: final_url,
-                found_via: p.via.to_owned(),
+                found_via: p.via,
                 urls: 0,
                 warnings: vec![warning],
             });
@@ -1147,7 +1147,7 @@ fn queue_children(
             queue,
             Pending {
                 url: loc,
-                via: "index",
+                via: FoundVia::Index,
                 depth,
                 prefetched: None,
             },
@@ -1201,13 +1201,13 @@ async fn read_one(
     cut_at_cap: bool,
     base: &Url,
     name: &str,
-    via: &str,
+    via: FoundVia,
     state: &mut WalkState,
     summary: &mut WalkSummary,
 ) -> Result<Vec<Url>, String> {
     let mut row = SitemapRow {
         url: name.to_owned(),
-        found_via: via.to_owned(),
+        found_via: via,
         urls: 0,
         warnings: Vec::new(),
     };

@@ -26,7 +26,8 @@ pub use multi::{MULTI_SCHEMA, MultiReport, MultiSummary, SiteFailure};
 pub use nonce::{GuestCheck, NonceRow, NonceState, ProbeOutcome, Severity};
 pub use page::PageResult;
 pub use report::{
-    Forecast, OffsetSource, Recommendation, RecommendationKind, Report, SCHEMA, SitemapRow, Summary,
+    Forecast, FoundVia, OffsetSource, Recommendation, RecommendationKind, Report, SCHEMA,
+    SitemapRow, Summary,
 };
 pub use rows::{RowSink, Rows};
 pub use verdict::{FailOn, Threshold, Verdict};

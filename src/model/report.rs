@@ -70,13 +70,56 @@ impl Summary {
     }
 }
 
+/// How a sitemap was found: what an operator checks first when the wrong one was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FoundVia {
+    /// Given as TARGET.
+    #[serde(rename = "argument")]
+    Argument,
+    /// A `Sitemap:` line of robots.txt.
+    #[serde(rename = "robots.txt")]
+    RobotsTxt,
+    /// One of the usual locations (core's, the SEO plugins').
+    #[serde(rename = "well-known")]
+    WellKnown,
+    /// Listed by a sitemap index.
+    #[serde(rename = "index")]
+    Index,
+    /// A local file given as TARGET.
+    #[serde(rename = "file")]
+    File,
+    /// A list of page URLs (`--urls`, or TARGET `-`).
+    #[serde(rename = "url-list")]
+    UrlList,
+}
+
+impl FoundVia {
+    /// The schema's name for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FoundVia::Argument => "argument",
+            FoundVia::RobotsTxt => "robots.txt",
+            FoundVia::WellKnown => "well-known",
+            FoundVia::Index => "index",
+            FoundVia::File => "file",
+            FoundVia::UrlList => "url-list",
+        }
+    }
+}
+
+impl std::fmt::Display for FoundVia {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One sitemap the audit read, and how it was found.
 #[derive(Debug, Clone, Serialize)]
 pub struct SitemapRow {
     /// The sitemap's final URL (after redirects), or the local file path.
     pub url: String,
-    /// How it was found: `argument`, `robots.txt`, `well-known`, `index`, `file`.
-    pub found_via: String,
+    /// How it was found.
+    pub found_via: FoundVia,
     /// Page URLs it listed (after dedupe and filters, before `--max-pages`).
     pub urls: u64,
     /// What was wrong with it.
