@@ -190,23 +190,8 @@ pub async fn run(config: &AuditConfig, events: EventSink) -> Result<Report, Audi
     let walk_events = Arc::clone(&events);
     let queued_events = Arc::clone(&events);
     let (counting_tx, mut counting_rx) = mpsc::channel::<PageUrl>(CHANNEL_CAPACITY);
-    // Count queued URLs for the progress bar on their way to the workers. A `--sample` needs the
-    // whole list before it can spread its picks, so only then are the URLs held here.
-    let sample = config.walk.selection.sample;
+    // Count queued URLs for the progress bar on their way to the workers.
     let forward = tokio::spawn(async move {
-        if let Some(n) = sample {
-            let mut all = Vec::new();
-            while let Some(p) = counting_rx.recv().await {
-                all.push(p);
-            }
-            for p in discover::sample_evenly(all, n) {
-                queued_events(Event::Queued);
-                if tx.send(p).await.is_err() {
-                    break;
-                }
-            }
-            return;
-        }
         while let Some(p) = counting_rx.recv().await {
             queued_events(Event::Queued);
             if tx.send(p).await.is_err() {
@@ -275,18 +260,8 @@ pub async fn list_pages(
         })
         .await
     });
-    if let Some(n) = config.walk.selection.sample {
-        let mut all = Vec::new();
-        while let Some(p) = rx.recv().await {
-            all.push(p);
-        }
-        for p in discover::sample_evenly(all, n) {
-            each(&p);
-        }
-    } else {
-        while let Some(p) = rx.recv().await {
-            each(&p);
-        }
+    while let Some(p) = rx.recv().await {
+        each(&p);
     }
     match walker.await {
         Ok(r) => Ok(r?),

@@ -350,7 +350,38 @@ struct Pending {
 /// Finds the sitemaps for `target` and walks them, sending each distinct page URL into `tx` as
 /// soon as it is parsed. Returns when every sitemap is read, `max_pages` is reached, or the
 /// receiver is dropped.
+///
+/// With `--sample N` ([`Selection::sample`]) the picks are spread over the whole list, so the
+/// URLs are held until the walk ends and only the sample is sent: the one place a walk's URLs
+/// are collected.
 pub async fn walk(
+    fetcher: &Fetcher,
+    target: &Target,
+    config: &WalkConfig,
+    tx: mpsc::Sender<PageUrl>,
+    note: impl FnMut(&str) + Send,
+) -> Result<WalkSummary, DiscoverError> {
+    let Some(n) = config.selection.sample else {
+        return walk_all(fetcher, target, config, tx, note).await;
+    };
+    let (all_tx, mut all_rx) = mpsc::channel::<PageUrl>(256);
+    let collect = async {
+        let mut all = Vec::new();
+        while let Some(p) = all_rx.recv().await {
+            all.push(p);
+        }
+        all
+    };
+    let (walked, all) = tokio::join!(walk_all(fetcher, target, config, all_tx, note), collect);
+    for p in sample_evenly(all, n) {
+        if tx.send(p).await.is_err() {
+            break;
+        }
+    }
+    walked
+}
+
+async fn walk_all(
     fetcher: &Fetcher,
     target: &Target,
     config: &WalkConfig,
