@@ -105,7 +105,7 @@ mod tests {
     }
 
     #[test]
-    fn worked_example_from_wordpress_facts() {
+    fn worked_example_of_wp_nonce_tick() {
         // Made 2024-05-01 09:30:00 UTC with the default life: returns 1 until 12:00:00, 2 until
         // 2024-05-02 00:00:00 inclusive, rejected from 00:00:01.
         let c = NonceClock::default();

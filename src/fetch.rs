@@ -933,7 +933,7 @@ mod tests {
     }
 
     #[test]
-    fn retryable_statuses_follow_the_crawling_facts() {
+    fn retryable_statuses_are_the_transient_ones() {
         for s in [408, 425, 429, 500, 502, 503, 504, 520, 524] {
             assert!(retryable_status(s), "{s}");
         }

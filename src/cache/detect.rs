@@ -1,7 +1,7 @@
 //! Turns one response into a [`CacheInfo`] by walking the table: which layers are present, which
 //! of them answered from cache, and how old the HTML is.
 //!
-//! Age follows `cache-layers.md` §0.1: a plugin's body timestamp dates the HTML (and so its
+//! Age: a plugin's body timestamp dates the HTML (and so its
 //! nonces); an `Age` header counts only the time spent in the layer that sent it; with stacked
 //! layers the HTML is at least as old as the largest of the body timestamp's age, `Age` and
 //! `Date − Last-Modified`.

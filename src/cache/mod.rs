@@ -2,7 +2,7 @@
 //! changes that.
 //!
 //! [`fingerprint`] reads one anonymous response (headers and HTML) against one data table,
-//! [`LAYERS`], built from `shared/facts/cache-layers.md`. The advice engine looks rows up with
+//! [`LAYERS`], built from each cache's source and documentation (named in each row). The advice engine looks rows up with
 //! [`spec`]. Only [`calibrate`] sends requests (to learn the site's UTC offset); everything else
 //! reads the response it is given and, when known, that offset.
 //!

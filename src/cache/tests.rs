@@ -1,4 +1,4 @@
-//! Behaviour of [`fingerprint`]: one page per table row built from the facts' format strings,
+//! Behaviour of [`fingerprint`]: one page per table row built from the layers' own format strings,
 //! stacked layers, and hostile input.
 
 use chrono::{DateTime, Utc};
@@ -46,7 +46,7 @@ fn ids(info: &CacheInfo) -> Vec<&str> {
     info.layers.iter().map(|l| &*l.layer).collect()
 }
 
-/// One page per table row, from the facts' format strings.
+/// One page per table row, from the layers' own format strings.
 struct Case {
     id: &'static str,
     headers: Vec<(&'static str, &'static str)>,

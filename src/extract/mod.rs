@@ -89,7 +89,7 @@ pub struct Extraction {
     /// Things a person should know, e.g. "wpApiSettings found but its nonce is empty".
     pub warnings: Vec<String>,
     /// Same-host LiteSpeed combined scripts (`data-optimized="1"` or `/wp-content/litespeed/js/`)
-    /// that may hold the page's inline nonces (facts §6.5 step 3): fetch each and pass its text to
+    /// that may hold the page's inline nonces when the page has none inline: fetch each and pass its text to
     /// [`extract_script`].
     pub combined_scripts: Vec<String>,
 }

@@ -3,7 +3,7 @@
 //! script URIs, reads `<link rel="https://api.w.org/">`, hidden inputs, nonce-bearing attributes
 //! and `_wpnonce` links.
 //!
-//! It exists to keep the page-level rules of facts §6.5 in one place: which parts of the markup
+//! It exists to keep the page-level extraction rules in one place: which parts of the markup
 //! can hold a nonce, and which cannot (text, comments, CSP `nonce=` attributes). The walk is a
 //! `memchr` hop from `<` to `<` that tokenizes the way HTML5 does (comments, bogus comments,
 //! raw-text elements, script escapes, quoted attribute values; checked against an HTML5 parser by
@@ -278,8 +278,8 @@ fn data_uri(uri: &[u8], tag: &[u8], lt: usize, out: &mut Collector<'_>) {
     );
 }
 
-/// Notes a same-host LiteSpeed combined script (facts §6.4: inline scripts, nonces included,
-/// move into `/wp-content/litespeed/js/<hash>.js`) for the caller to fetch and scan.
+/// Notes a same-host LiteSpeed combined script (LiteSpeed Cache's JS combine moves inline
+/// scripts, nonces included, into `/wp-content/litespeed/js/<hash>.js`) for the caller to fetch and scan.
 fn combined_script(tag: &Tag<'_>, src: &[u8], out: &mut Collector<'_>) {
     let optimized = tag.attr(b"data-optimized").is_some_and(|v| v == b"1");
     if !optimized && LITESPEED_JS.find(src).is_none() {

@@ -4,8 +4,9 @@
 //! Everything here changes with the world (a plugin renames a key, a version stops printing a
 //! nonce), so it lives in data, not in code: the scanners find candidate values and their
 //! surroundings generically, and this table alone decides what a candidate is. Another module
-//! reads [`NONCE_PATTERNS`] to report severity. Facts and row numbers come from the project's
-//! `wordpress-nonces.md` (§4 core, §5 plugins, §8 severity).
+//! reads [`NONCE_PATTERNS`] to report severity. Core rows follow WordPress core's
+//! `wp-includes/script-loader.php` (`wp_default_scripts`, `wp_default_packages_inline_scripts`);
+//! plugin rows follow each plugin's own source at the version named in the row.
 //!
 //! Rows are tried in order and the first match wins, so specific rows come before the generic
 //! fall-backs at the end.
@@ -99,9 +100,9 @@ pub const NOT_NONCE_KEY_PARTS: &[&str] = &["time", "_ts", "expir", "life", "ttl"
 
 const REST_URL: &[&str] = &["/wp-json/", "wp-json\\/", "rest_route="];
 
-/// The table. Core rows first, then plugins in the facts' §5 order, then generic fall-backs.
+/// The table. Core rows first, then plugins, then generic fall-backs.
 pub static NONCE_PATTERNS: &[NoncePattern] = &[
-    // ---- Core (facts §4, §5 rows 1–2) -------------------------------------------------------
+    // ---- Core (wp-includes/script-loader.php) ----------------------------------------------
     NoncePattern {
         source: "wpApiSettings",
         action: WP_REST,

@@ -1,7 +1,8 @@
 //! REST root discovery: where a page says its REST API lives.
 //!
 //! The prober needs the root to send a nonce to (`<root>__probe?_wpnonce=…`). Core announces it
-//! in three places, read in this order of trust (facts §3.3, §4): the `<link rel="https://api.w.org/">`
+//! in three places (`rest_output_link_wp_head` and `rest_output_link_header` in
+//! `wp-includes/rest-api.php`, and the scripts' settings), read in this order of trust: the `<link rel="https://api.w.org/">`
 //! tag in `<head>` (entity-encoded by `esc_url`), the HTTP `Link` header of the same shape, and,
 //! when a plugin removed both, the `root` printed in `wpApiSettings` or passed to
 //! `createRootURLMiddleware`. Every form is decoded and resolved against the page URL, so

@@ -1,5 +1,6 @@
 //! Behaviour of [`extract`] on whole pages: one test per printed shape, per WordPress version
-//! (facts §4.2), per optimiser rewrite (§6.4), per plugin row (§5) and per false positive (§7).
+//! (the script tag's shape changed in 6.1's `class-wp-scripts.php`), per optimiser rewrite, per
+//! plugin row and per false positive.
 //! Inputs are inline snippets shaped like the real pages; every test asserts exact values.
 
 use super::*;
@@ -32,7 +33,7 @@ fn wp_rest(value: &str, source: &'static str) -> Vec<(String, &'static str, &'st
     one(value, source, "wp_rest")
 }
 
-// ---- Core wpApiSettings / createNonceMiddleware by version (§4.1–4.3) -----------------------
+// ---- Core wpApiSettings / createNonceMiddleware by version ---------------------------------
 
 #[test]
 fn wp_4_7_wp_api_localize_with_cdata_and_no_id() {
@@ -244,7 +245,7 @@ fn a_script_merely_reading_wp_api_settings_warns_nothing() {
     assert!(x.warnings.is_empty(), "{:?}", x.warnings);
 }
 
-// ---- REST root (§3.3) ---------------------------------------------------------------------
+// ---- REST root ----------------------------------------------------------------------------
 
 #[test]
 fn link_tag_wins_over_script_roots_and_is_entity_decoded() {
@@ -276,7 +277,7 @@ fn other_link_relations_are_not_the_root() {
     assert_eq!(x.rest_root_source, None);
 }
 
-// ---- Optimiser rewrites (§6.4) ---------------------------------------------------------
+// ---- Optimiser rewrites ----------------------------------------------------------------
 
 #[test]
 fn wp_rocket_delayed_script_is_scanned_whatever_the_attribute_order() {
@@ -433,7 +434,7 @@ fn extract_script_reads_a_combined_file() {
     assert_eq!(x.rest_root_source, Some("wpApiSettings.root"));
 }
 
-// ---- False positives (§7) --------------------------------------------------------------
+// ---- False positives -------------------------------------------------------------------
 
 #[test]
 fn csp_nonce_attributes_are_ignored_even_when_hex() {
@@ -554,7 +555,7 @@ fn generic_nonce_keys_never_claim_wp_rest() {
     );
 }
 
-// ---- HTML-level shapes (§6.3) ------------------------------------------------------------
+// ---- HTML-level shapes -------------------------------------------------------------------
 
 #[test]
 fn hidden_wpnonce_inputs_are_unknown_action_and_deduplicated() {
@@ -615,7 +616,7 @@ fn generic_data_nonce_attribute_and_json_settings_attribute() {
     );
 }
 
-// ---- Plugin rows (§5) ------------------------------------------------------------------
+// ---- Plugin rows -----------------------------------------------------------------------
 
 #[test]
 fn woocommerce_store_api_single_quoted_literal() {
