@@ -1010,6 +1010,33 @@ pub fn render_multi(multi: &MultiReport) -> String {
     out
 }
 
+/// The HTML page, as one of the report formats.
+pub struct Html;
+
+impl super::Render for Html {
+    fn write(
+        &self,
+        out: &mut dyn std::io::Write,
+        report: &Report,
+        options: &super::RenderOptions,
+    ) -> std::io::Result<()> {
+        let _ = options;
+        let mut w = super::FmtIo::new(out);
+        write(&mut w, report);
+        w.finish()
+    }
+
+    fn write_multi(
+        &self,
+        out: &mut dyn std::io::Write,
+        multi: &MultiReport,
+        options: &super::RenderOptions,
+    ) -> std::io::Result<()> {
+        let _ = options;
+        out.write_all(render_multi(multi).as_bytes())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

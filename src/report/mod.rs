@@ -114,6 +114,19 @@ impl Format {
         }
     }
 
+    /// The format's writer: each format file implements [`Render`] once, and this is the one
+    /// place a [`Format`] is matched to it.
+    pub fn renderer(self) -> &'static dyn Render {
+        match self {
+            Format::Table => &table::Table,
+            Format::Json => &json::Json,
+            Format::Csv => &csv::Csv,
+            Format::Markdown => &markdown::Markdown,
+            Format::Junit => &junit::Junit,
+            Format::Html => &html::Html,
+        }
+    }
+
     /// Writes `report` in this format into `out`. The table, JSON, CSV and HTML are written as
     /// they are made, one page row at a time, so their size never sits in memory; the Markdown
     /// report (the findings only) and the JUnit XML (one short test case per page) are made
@@ -124,21 +137,7 @@ impl Format {
         report: &Report,
         options: &RenderOptions,
     ) -> std::io::Result<()> {
-        match self {
-            Format::Table => {
-                let mut w = FmtIo::new(out);
-                table::write(&mut w, report, options.color);
-                w.finish()
-            }
-            Format::Json => json::write(&mut { out }, report),
-            Format::Csv => csv::write(&mut { out }, report),
-            Format::Html => {
-                let mut w = FmtIo::new(out);
-                html::write(&mut w, report);
-                w.finish()
-            }
-            Format::Markdown | Format::Junit => out.write_all(&self.render(report, options)),
-        }
+        self.renderer().write(out, report, options)
     }
 
     /// [`Format::write`] for a multi-site run.
@@ -148,44 +147,45 @@ impl Format {
         multi: &MultiReport,
         options: &RenderOptions,
     ) -> std::io::Result<()> {
-        match self {
-            Format::Table => {
-                let mut w = FmtIo::new(out);
-                table::write_multi(&mut w, multi, options.color);
-                w.finish()
-            }
-            Format::Json => json::write(&mut { out }, multi),
-            Format::Csv => csv::write_multi(&mut { out }, multi),
-            Format::Markdown | Format::Junit | Format::Html => {
-                out.write_all(&self.render_multi(multi, options))
-            }
-        }
+        self.renderer().write_multi(out, multi, options)
     }
 
-    /// Renders `report` in this format.
+    /// Renders `report` in this format, in memory.
     pub fn render(self, report: &Report, options: &RenderOptions) -> Vec<u8> {
-        match self {
-            Format::Table => table::render(report, options.color).into_bytes(),
-            Format::Json => json::render(report).into_bytes(),
-            Format::Csv => csv::render(report),
-            Format::Markdown => markdown::render(report).into_bytes(),
-            Format::Junit => junit::render(report, options.fail_on).into_bytes(),
-            Format::Html => html::render(report).into_bytes(),
-        }
+        let mut out = Vec::new();
+        // Writing into memory cannot fail.
+        let _ = self.write(&mut out, report, options);
+        out
     }
 
-    /// Renders a multi-site run (`--sites`) in this format: per-site sections and a combined
-    /// summary (see each format's `render_multi`).
+    /// Renders a multi-site run (`--sites`) in this format, in memory: per-site sections and a
+    /// combined summary.
     pub fn render_multi(self, multi: &MultiReport, options: &RenderOptions) -> Vec<u8> {
-        match self {
-            Format::Table => table::render_multi(multi, options.color).into_bytes(),
-            Format::Json => json::render_multi(multi).into_bytes(),
-            Format::Csv => csv::render_multi(multi),
-            Format::Markdown => markdown::render_multi(multi).into_bytes(),
-            Format::Junit => junit::render_multi(multi, options.fail_on).into_bytes(),
-            Format::Html => html::render_multi(multi).into_bytes(),
-        }
+        let mut out = Vec::new();
+        let _ = self.write_multi(&mut out, multi, options);
+        out
     }
+}
+
+/// One report format: how it writes one site's report and a multi-site run. Each format file
+/// implements it for its unit type, so a new format is one impl and one arm of
+/// [`Format::renderer`].
+pub trait Render: Sync {
+    /// Writes one site's report.
+    fn write(
+        &self,
+        out: &mut dyn Write,
+        report: &Report,
+        options: &RenderOptions,
+    ) -> std::io::Result<()>;
+
+    /// Writes a multi-site run.
+    fn write_multi(
+        &self,
+        out: &mut dyn Write,
+        multi: &MultiReport,
+        options: &RenderOptions,
+    ) -> std::io::Result<()>;
 }
 
 /// Lets the text renderers, written against [`std::fmt::Write`], stream into a file or a pipe.
