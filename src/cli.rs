@@ -539,6 +539,35 @@ mod tests {
         );
     }
 
+    /// clap's help shows defaults as text ("24h", "30s"); they must be the library's constants,
+    /// which `NetArgs::default` and `AuditConfig::new` use.
+    #[test]
+    fn the_help_defaults_are_the_librarys_constants() {
+        let cli = parse(
+            ["nonce-audit", "audit", "https://a.example/"]
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+        );
+        let Command::Audit { audit, net, .. } = cli.command else {
+            panic!("not the audit command");
+        };
+        assert_eq!(
+            audit.nonce_life.as_secs(),
+            nonce_audit::clock::DEFAULT_NONCE_LIFE_S
+        );
+        assert_eq!(usize::from(audit.concurrency), DEFAULT_CONCURRENCY);
+        let d = NetArgs::default();
+        assert_eq!(net.timeout, d.timeout);
+        assert_eq!(net.timeout, DEFAULT_TIMEOUT);
+        assert_eq!(net.rate, d.rate);
+        assert_eq!(net.max_sitemap_entries, d.max_sitemap_entries);
+        assert_eq!(net.max_sitemap_bytes, d.max_sitemap_bytes);
+        assert_eq!(net.max_tries, d.max_tries);
+        assert_eq!(net.user_agent, d.user_agent);
+        assert_eq!(net.max_sitemaps, d.max_sitemaps);
+    }
+
     #[test]
     fn rates_that_cannot_pace_are_refused_each_with_its_reason() {
         assert!(check_rate(0.0).is_ok());
