@@ -11,7 +11,8 @@ use chrono::{DateTime, Utc};
 use crate::clock::{NonceClock, utc};
 use crate::extract;
 use crate::model::{
-    CacheInfo, NonceRow, NonceState, PageResult, ProbeOutcome, Severity, Verdict, human_duration,
+    CacheInfo, Cause, NonceRow, NonceState, PageResult, ProbeOutcome, Severity, Verdict,
+    human_duration,
 };
 
 /// What the audit saw of one page, from its fetch to the answers about its nonces.
@@ -67,6 +68,33 @@ pub struct Page {
     pub notes: Vec<String>,
     /// What the REST API said.
     pub rest: Rest,
+    /// The logged-in markers found in the copy ([`extract::private_copy`]); empty for a
+    /// guest's page.
+    pub private: Vec<String>,
+    /// The counterfactual for a dead nonce: the page re-rendered past the cache, and the site's
+    /// answer for the fresh render's nonce. `None` when no nonce was rejected (or none was tried).
+    pub rerender: Option<Rerender>,
+}
+
+/// What re-rendering a dead page past the cache (a cache-busting query) showed: the one
+/// experiment that tells a stale copy from a page whose code prints a wrong nonce.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rerender {
+    /// No usable answer came back (the reason says why).
+    Failed(String),
+    /// The answer came from the cache after all (same nonce, a HIT, the same stamp): the cache
+    /// ignores the query string, so the experiment proves nothing.
+    Cached(String),
+    /// A fresh render, past the cache.
+    Fresh {
+        /// How the answer was shown to have missed the cache (a different nonce, a MISS
+        /// header, no stamp, a fresh stamp).
+        missed: String,
+        /// The fresh render's first `wp_rest` nonce, when it has one.
+        nonce: Option<String>,
+        /// The site's answer for that nonce.
+        answer: Option<ProbeOutcome>,
+    },
 }
 
 /// The REST side of a page: whether its `wp_rest` nonces could be asked about, and the answers.
@@ -149,6 +177,9 @@ pub fn judge(evidence: Evidence, clock: &NonceClock) -> PageResult {
         final_url,
         died_at: None,
         notes: page.notes,
+        cause: None,
+        private_copy: !page.private.is_empty(),
+        private_evidence: page.private,
     };
     let page_time = page.date;
     match page.rest {
@@ -172,7 +203,139 @@ pub fn judge(evidence: Evidence, clock: &NonceClock) -> PageResult {
             judge_probed(clock, &mut result, &answers, page_time);
         }
     }
+    if result.verdict == Verdict::Dead {
+        let (cause, why) = cause_of(clock, &result, page.rerender.as_ref(), page_time);
+        result.cause = Some(cause);
+        if let Some(r) = result.reason.as_mut() {
+            r.push_str(&format!("; cause {cause}: {why}"));
+        }
+    }
+    // A dead private copy says so in its cause; any other verdict says it first in its reason.
+    if result.private_copy && result.verdict != Verdict::Dead {
+        let words = format!(
+            "this copy is a logged-in user's render ({}), served from the cache to guests",
+            result.private_evidence.join(", ")
+        );
+        result.reason = Some(match result.reason.take() {
+            Some(r) => format!("{words}; {r}"),
+            None => words,
+        });
+    }
     result
+}
+
+/// Why a dead page is dead, from the counterfactual re-render (see [`Cause`]), with the words
+/// that prove it. Anything the evidence does not prove is [`Cause::Unproven`].
+fn cause_of(
+    clock: &NonceClock,
+    page: &PageResult,
+    rerender: Option<&Rerender>,
+    now: Option<i64>,
+) -> (Cause, String) {
+    if page.private_copy {
+        return (
+            Cause::LoggedInCopy,
+            format!(
+                "the copy is a logged-in user's render ({}); its nonces belong to that user, and the cache hands it to every guest",
+                page.private_evidence.join(", ")
+            ),
+        );
+    }
+    let by_age = match page.cache.age_s {
+        Some(a) if !page.cache.approximate && a >= clock.tick_len() => format!(
+            "; by its age alone ({}) the copy may have outlived its nonce, which is not proven",
+            human_duration(a)
+        ),
+        _ => String::new(),
+    };
+    let unproven = |why: String| (Cause::Unproven, format!("{why}{by_age}"));
+    let (missed, fresh_nonce, answer) = match rerender {
+        None => return unproven("the page was not re-rendered past the cache".to_owned()),
+        Some(Rerender::Failed(e)) => {
+            return unproven(format!("the re-render past the cache failed ({e})"));
+        }
+        Some(Rerender::Cached(why)) => {
+            return unproven(format!(
+                "the re-render with a cache-busting query came from the cache too ({why}): the cache ignores query strings, so no fresh render could be had"
+            ));
+        }
+        Some(Rerender::Fresh {
+            missed,
+            nonce,
+            answer,
+        }) => (missed, nonce, answer),
+    };
+    let Some(fresh) = fresh_nonce else {
+        return unproven(format!(
+            "the fresh render ({missed}) carries no wp_rest nonce"
+        ));
+    };
+    match answer {
+        Some(ProbeOutcome::Rejected { .. }) => {
+            let carrier = page
+                .nonces
+                .iter()
+                .find(|n| n.state == NonceState::Rejected)
+                .map(|n| {
+                    format!(
+                        "{} ({})",
+                        n.source,
+                        n.plugin.as_deref().unwrap_or("unknown plugin")
+                    )
+                })
+                .unwrap_or_else(|| "the page's script".to_owned());
+            (
+                Cause::RejectedWhenFresh,
+                format!(
+                    "a fresh render ({missed}) prints nonce {fresh}, and the site rejects it too: the nonce carried by {carrier} is not one core's REST check accepts. Core checks REST nonces as wp_rest, so the page must print wp_create_nonce( 'wp_rest' ) (made for a logged-out visitor); no cache setting fixes this"
+                ),
+            )
+        }
+        Some(ProbeOutcome::Accepted { .. }) => {
+            let (Some(generated), Some(age), Some(now)) = (
+                page.cache.generated_at.map(|g| g.timestamp()),
+                page.cache.age_s,
+                now,
+            ) else {
+                return unproven(format!(
+                    "a fresh render ({missed}) gets an accepted nonce, so the cached copy is to blame, but the copy's age is unknown: an outlived nonce and a copy made before a key change cannot be told apart"
+                ));
+            };
+            if page.cache.approximate {
+                return unproven(format!(
+                    "a fresh render ({missed}) gets an accepted nonce, but the copy's age ({}) is only approximate",
+                    human_duration(age)
+                ));
+            }
+            if now > clock.dies_at_for_generation(generated) {
+                (
+                    Cause::StaleCopy,
+                    format!(
+                        "a fresh render ({missed}) gets an accepted nonce, and the copy ({} old) is old enough to have outlived its nonce",
+                        human_duration(age)
+                    ),
+                )
+            } else if age < clock.tick_len() {
+                (
+                    Cause::CopyPredatesKeyChange,
+                    format!(
+                        "a fresh render ({missed}) gets an accepted nonce, but the copy is only {} old, less than a nonce's shortest life ({}): age cannot explain it; the copy was made before the site's keys/salts changed, or for another session",
+                        human_duration(age),
+                        human_duration(clock.tick_len())
+                    ),
+                )
+            } else {
+                unproven(format!(
+                    "a fresh render ({missed}) gets an accepted nonce, but by its generation time the copy ({} old) should still be live",
+                    human_duration(age)
+                ))
+            }
+        }
+        Some(ProbeOutcome::Inconclusive { reason, .. }) => unproven(format!(
+            "the fresh render's nonce {fresh} got no clear answer ({reason})"
+        )),
+        None => unproven(format!("the fresh render's nonce {fresh} was not asked about")),
+    }
 }
 
 /// The verdict of a page whose `wp_rest` nonces the site answered for.

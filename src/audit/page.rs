@@ -13,8 +13,9 @@ use crate::clock::NonceClock;
 use crate::discover::PageUrl;
 use crate::extract;
 use crate::fetch::{Fetched, Fetcher, same_origin};
-use crate::judge::{self, Evidence, Fetch, Rest};
-use crate::model::{NonceRow, PageResult};
+use crate::judge::{self, Evidence, Fetch, Rerender, Rest};
+use crate::model::{AgeSource, CacheInfo, NonceRow, PageResult, ProbeOutcome};
+use crate::once::OnceMap;
 use crate::verify::Verifier;
 
 /// What every page of one audit shares: the HTTP clients, the verifier's once-per-nonce
@@ -25,6 +26,9 @@ pub(super) struct Ctx {
     pub(super) clock: NonceClock,
     pub(super) calibrator: Calibrator,
     pub(super) server_time: Mutex<Option<DateTime<Utc>>>,
+    /// The counterfactual of each distinct dead nonce (keyed by its value): one re-render past
+    /// the cache and one probe of its fresh nonce, however many pages carry it.
+    pub(super) rerenders: OnceMap<String, Rerender>,
 }
 
 impl Ctx {
@@ -40,7 +44,7 @@ impl Ctx {
 /// Fetches one page, reads it, asks the site about its nonces, and hands what it saw to the
 /// judge. Every decision about the verdict is [`judge::judge`]'s.
 pub(super) async fn audit_page(ctx: &Ctx, page: PageUrl) -> PageResult {
-    let (final_url, fetch) = gather(ctx, &page.url).await;
+    let (final_url, fetch) = gather(ctx, &page.url, page.lastmod.as_deref()).await;
     let evidence = Evidence {
         url: page.url.to_string(),
         lastmod: page.lastmod,
@@ -52,7 +56,7 @@ pub(super) async fn audit_page(ctx: &Ctx, page: PageUrl) -> PageResult {
 
 /// The I/O half of [`audit_page`]: where the page ended up (when not at its own URL) and what
 /// was seen on the way.
-async fn gather(ctx: &Ctx, url: &Url) -> (Option<String>, Fetch) {
+async fn gather(ctx: &Ctx, url: &Url, lastmod: Option<&str>) -> (Option<String>, Fetch) {
     if let Err(reason) = ctx.fetcher.robots_allow(url).await {
         return (None, Fetch::Disallowed(reason));
     }
@@ -89,17 +93,64 @@ async fn gather(ctx: &Ctx, url: &Url) -> (Option<String>, Fetch) {
         notes.extend(scan_combined_scripts(ctx, &resp.url, &mut found).await);
     }
     let mut cache_info = cache::fingerprint(&resp.headers, &html, resp.date, None);
+    let mut offset = None;
     if cache_info.approximate && calibrate::uses_local_marker(&cache_info) {
-        if let Some((offset, _)) = ctx.calibrator.offset(&ctx.fetcher, &resp.url).await {
-            cache_info = cache::fingerprint(&resp.headers, &html, resp.date, Some(offset));
+        match ctx.calibrator.offset(&ctx.fetcher, &resp.url, lastmod).await {
+            Some((o, source)) => {
+                let calibrated = cache::fingerprint(&resp.headers, &html, resp.date, Some(o));
+                if stamp_after_date(&calibrated, resp.date) {
+                    cache_info = calibrated;
+                    notes.push(unknown_local_age(
+                        &mut cache_info,
+                        &format!(
+                            "with the site's UTC offset from the {} (UTC{:+} s) the stamp lies after the server's Date, which is impossible",
+                            offset_source_words(source),
+                            o
+                        ),
+                    ));
+                } else {
+                    cache_info = calibrated;
+                    offset = Some(o);
+                }
+            }
+            None => notes.push(unknown_local_age(
+                &mut cache_info,
+                "the site's UTC offset could not be found (REST index closed, the cache-busted page gave no fresh stamp, no zone in the sitemap's lastmod)",
+            )),
         }
     }
+    let private = extract::private_copy(&html);
     let nonces: Vec<NonceRow> = found.nonces.iter().map(extract::FoundNonce::row).collect();
     let to_probe = judge::nonces_to_probe(&nonces);
     let rest = if to_probe.is_empty() {
         Rest::NoRestNonce
     } else {
         ask_rest(ctx, url, &resp, found.rest_root.clone(), &to_probe).await
+    };
+    // The counterfactual, for a guest's copy with a rejected nonce (a logged-in copy's cause is
+    // already proven by its markers).
+    let rerender = match &rest {
+        Rest::Probed { root, answers } if private.is_empty() => {
+            let dead = answers
+                .iter()
+                .find(|(_, o)| matches!(o, ProbeOutcome::Rejected { .. }))
+                .map(|(n, _)| n.clone());
+            match (dead, Url::parse(root)) {
+                (Some(dead), Ok(root)) => {
+                    let copy = cache_info.clone();
+                    let page_url = resp.url.clone();
+                    Some(
+                        ctx.rerenders
+                            .get_or_init(dead.clone(), || {
+                                rerender(ctx, page_url, dead, copy, offset, root)
+                            })
+                            .await,
+                    )
+                }
+                _ => None,
+            }
+        }
+        _ => None,
     };
     let page = judge::Page {
         status: resp.status,
@@ -108,8 +159,124 @@ async fn gather(ctx: &Ctx, url: &Url) -> (Option<String>, Fetch) {
         cache: cache_info,
         notes,
         rest,
+        private,
+        rerender,
     };
     (final_url, Fetch::Page(page))
+}
+
+fn offset_source_words(s: crate::model::OffsetSource) -> &'static str {
+    match s {
+        crate::model::OffsetSource::RestIndex => "REST index",
+        crate::model::OffsetSource::CacheBustedPage => "cache-busted page",
+        crate::model::OffsetSource::SitemapLastmod => "sitemap's lastmod",
+    }
+}
+
+/// Whether a layer's site-local stamp, calibrated, is later than the server's `Date` (with a
+/// minute of slack for the render): the offset cannot be right.
+fn stamp_after_date(info: &CacheInfo, date: Option<DateTime<Utc>>) -> bool {
+    let Some(date) = date else { return false };
+    info.layers.iter().any(|l| {
+        l.age_source == Some(AgeSource::MarkerLocal)
+            && l.generated_at.is_some_and(|g| (g - date).num_seconds() > 60)
+    })
+}
+
+/// Forgets the ages a site-local stamp gave, since they rest on an offset that is unknown or
+/// wrong: an unknown age is honest, a guessed one can blame or clear the wrong cache. Returns
+/// the note that says why.
+fn unknown_local_age(info: &mut CacheInfo, why: &str) -> String {
+    for l in info
+        .layers
+        .iter_mut()
+        .filter(|l| l.age_source == Some(AgeSource::MarkerLocal))
+    {
+        l.age_s = None;
+        l.generated_at = None;
+    }
+    if info.age_source == Some(AgeSource::MarkerLocal) {
+        info.age_s = None;
+        info.generated_at = None;
+        info.age_source = None;
+    }
+    format!("the copy's age is unknown: its cache stamps site-local time and {why}")
+}
+
+/// Re-renders a dead page past the cache (a cache-busting query), checks that the answer really
+/// missed the cache, and asks the site about the fresh render's nonce: the experiment that
+/// proves a dead page's cause. Called once per distinct dead nonce.
+async fn rerender(
+    ctx: &Ctx,
+    page: Url,
+    dead: String,
+    copy: CacheInfo,
+    offset: Option<i32>,
+    root: Url,
+) -> Rerender {
+    let mut busted = page;
+    busted
+        .query_pairs_mut()
+        .append_pair(crate::verify::CACHE_BUSTER, &crate::util::random_hex(12));
+    let resp = match ctx.fetcher.page(&busted).await {
+        Ok(r) => r,
+        Err(e) => return Rerender::Failed(e.to_string()),
+    };
+    ctx.saw_time(resp.date);
+    if !(200..300).contains(&resp.status) {
+        return Rerender::Failed(format!("HTTP {}", resp.status));
+    }
+    let html = String::from_utf8_lossy(&resp.body);
+    let found = extract::extract(&html, &resp.url);
+    let fresh = found.wp_rest_nonces().next().map(|n| n.value.clone());
+    let info = cache::fingerprint(&resp.headers, &html, resp.date, offset);
+    let Some(missed) = missed_cache(&copy, &info, &dead, fresh.as_deref()) else {
+        let why = if fresh.as_deref() == Some(dead.as_str()) {
+            "the same nonce"
+        } else {
+            "no sign that it missed the cache"
+        };
+        return Rerender::Cached(why.to_owned());
+    };
+    let answer = match &fresh {
+        Some(n) => {
+            let a = ctx.verifier.probe(&root, n).await;
+            ctx.saw_time(a.server_time());
+            Some(a)
+        }
+        None => None,
+    };
+    Rerender::Fresh {
+        missed,
+        nonce: fresh,
+        answer,
+    }
+}
+
+/// How the re-render's answer shows it missed the cache, or `None` when nothing does: a
+/// different nonce, a MISS from every layer, no stamp where the copy had one, or a later stamp.
+fn missed_cache(
+    copy: &CacheInfo,
+    fresh: &CacheInfo,
+    dead: &str,
+    fresh_nonce: Option<&str>,
+) -> Option<String> {
+    if fresh_nonce.is_some_and(|n| n != dead) {
+        return Some("a different nonce".to_owned());
+    }
+    if fresh.hit == Some(false) {
+        return Some("a MISS header".to_owned());
+    }
+    if fresh.hit == Some(true) {
+        return None;
+    }
+    match (copy.generated_at, fresh.generated_at) {
+        (Some(_), None) => Some("no cache stamp".to_owned()),
+        (Some(old), Some(new)) if (new - old).num_seconds() > 60 => {
+            Some("a fresh cache stamp".to_owned())
+        }
+        _ => None,
+    }
 }
 
 /// Finds the page's REST root (advertised in the page, in its `Link` header, or one of the

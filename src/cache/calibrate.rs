@@ -4,8 +4,11 @@
 //! site's own time zone, with no zone. Read as UTC, a copy made east of UTC would seem to come
 //! from the future and one made west of it would seem hours older than it is. This is the one
 //! part of `cache` that sends requests: once per origin, it asks the REST index for
-//! `gmt_offset`, and when that is closed it fetches the page with a cache-busting query (a
-//! fresh render, stamped now) and compares the stamp with the response's `Date`.
+//! `gmt_offset`; when that is closed it fetches the page with a cache-busting query (a fresh
+//! render, stamped now) and compares the stamp with the response's `Date`, trusting it only when
+//! the answer did not come from the cache (a cache that ignores query strings hands back the old
+//! copy, whose stamp measures its age, not the zone); and last it reads the offset core's
+//! sitemaps print in `<lastmod>`. When all fail the offset is unknown, and so is the copy's age.
 
 use url::Url;
 
@@ -34,14 +37,25 @@ pub struct Calibrator {
 impl Calibrator {
     /// The site's UTC offset in seconds and how it was found, or `None` when neither way
     /// works; asked once per origin however many pages need it.
-    pub async fn offset(&self, fetcher: &Fetcher, page: &Url) -> Option<(i32, OffsetSource)> {
+    /// `lastmod` is the page's sitemap `<lastmod>`, the last resort.
+    pub async fn offset(
+        &self,
+        fetcher: &Fetcher,
+        page: &Url,
+        lastmod: Option<&str>,
+    ) -> Option<(i32, OffsetSource)> {
         let origin = origin_of(page)?;
         self.offsets
             .get_or_init(origin.to_string(), || async {
                 if let Some(found) = from_rest_index(fetcher, &origin).await {
                     return Some(found);
                 }
-                from_busted_page(fetcher, page).await
+                if let Some(found) = from_busted_page(fetcher, page).await {
+                    return Some(found);
+                }
+                lastmod
+                    .and_then(offset_from_lastmod)
+                    .map(|o| (o, OffsetSource::SitemapLastmod))
             })
             .await
     }
@@ -77,11 +91,15 @@ async fn from_busted_page(fetcher: &Fetcher, page: &Url) -> Option<(i32, OffsetS
     // from `Date` is the offset being measured (read as an uncalibrated guess, a stamp east of
     // UTC would lie in the future and be discarded).
     let info = fingerprint(&resp.headers, &html, Some(date), Some(0));
-    let generated = info
+    let local = info
         .layers
         .iter()
-        .filter(|l| l.age_source == Some(SOURCE_MARKER_LOCAL))
-        .find_map(|l| l.generated_at)?;
+        .find(|l| l.age_source == Some(SOURCE_MARKER_LOCAL))?;
+    // A hit is the stored copy: its stamp is its age plus the offset, not the offset.
+    if local.hit == Some(true) || info.hit == Some(true) {
+        return None;
+    }
+    let generated = local.generated_at?;
     offset_from_stamp((generated - date).num_seconds()).map(|o| (o, OffsetSource::CacheBustedPage))
 }
 
@@ -95,9 +113,29 @@ fn offset_from_stamp(raw_s: i64) -> Option<i32> {
     i32::try_from(rounded).ok()
 }
 
+/// The UTC offset of a W3C `<lastmod>` (`2026-11-24T10:00:00+02:00`): core prints it in the
+/// site's zone. `Z` and `+00:00` prove nothing (SEO plugins print UTC whatever the zone), nor
+/// does a date without a time.
+pub fn offset_from_lastmod(lastmod: &str) -> Option<i32> {
+    let t = chrono::DateTime::parse_from_rfc3339(lastmod.trim()).ok()?;
+    let o = t.offset().local_minus_utc();
+    (o != 0 && i64::from(o).abs() <= MAX_OFFSET_S && o % 900 == 0).then_some(o)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lastmod_gives_its_zone_only_when_it_is_not_utc() {
+        assert_eq!(offset_from_lastmod("2026-11-24T10:00:00+02:00"), Some(7200));
+        assert_eq!(offset_from_lastmod("2026-11-24T10:00:00-05:00"), Some(-18_000));
+        assert_eq!(offset_from_lastmod("2026-11-24T10:00:00+05:45"), Some(20_700));
+        assert_eq!(offset_from_lastmod("2026-11-24T10:00:00+00:00"), None);
+        assert_eq!(offset_from_lastmod("2026-11-24T10:00:00Z"), None);
+        assert_eq!(offset_from_lastmod("2026-11-24"), None);
+        assert_eq!(offset_from_lastmod("garbage"), None);
+    }
 
     #[test]
     fn a_stamp_rounds_to_the_quarter_hour_of_its_zone() {

@@ -170,7 +170,7 @@ pub struct Report {
     pub forecast: Vec<Forecast>,
     /// The site's UTC offset in seconds, when site-local cache timestamps needed it.
     pub site_utc_offset_s: Option<i32>,
-    /// How that offset was found (`rest-index` or `cache-busted-page`).
+    /// How that offset was found (`rest-index`, `cache-busted-page` or `sitemap-lastmod`).
     pub site_utc_offset_source: Option<OffsetSource>,
     /// What changed since the `--baseline` report; `null` without one.
     pub baseline: Option<BaselineDiff>,
@@ -200,4 +200,6 @@ pub enum OffsetSource {
     RestIndex,
     /// A cache-busted fetch of a page, its stamp compared with its `Date`.
     CacheBustedPage,
+    /// The UTC offset core's sitemaps print in `<lastmod>` (`DATE_W3C` in the site's zone).
+    SitemapLastmod,
 }

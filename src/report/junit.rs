@@ -48,6 +48,8 @@ pub fn outcome(p: &PageResult, fail_on: FailOn, newly_dead: bool) -> CaseOutcome
     match p.verdict {
         Verdict::Error => CaseOutcome::Error,
         Verdict::Dead => CaseOutcome::Failure,
+        // A logged-in render in a shared cache leaks a user's page to everyone.
+        _ if p.private_copy => CaseOutcome::Failure,
         v if fail_on.trips(v, newly_dead) => CaseOutcome::Failure,
         Verdict::Expiring | Verdict::Unverifiable => CaseOutcome::PassWithNote(format!(
             "{}: {} (below --fail-on {}, so not a failure)",
