@@ -334,7 +334,9 @@ fn cause_of(
         Some(ProbeOutcome::Inconclusive { reason, .. }) => unproven(format!(
             "the fresh render's nonce {fresh} got no clear answer ({reason})"
         )),
-        None => unproven(format!("the fresh render's nonce {fresh} was not asked about")),
+        None => unproven(format!(
+            "the fresh render's nonce {fresh} was not asked about"
+        )),
     }
 }
 

@@ -179,7 +179,8 @@ fn stamp_after_date(info: &CacheInfo, date: Option<DateTime<Utc>>) -> bool {
     let Some(date) = date else { return false };
     info.layers.iter().any(|l| {
         l.age_source == Some(AgeSource::MarkerLocal)
-            && l.generated_at.is_some_and(|g| (g - date).num_seconds() > 60)
+            && l.generated_at
+                .is_some_and(|g| (g - date).num_seconds() > 60)
     })
 }
 

@@ -129,8 +129,14 @@ mod tests {
     #[test]
     fn a_lastmod_gives_its_zone_only_when_it_is_not_utc() {
         assert_eq!(offset_from_lastmod("2026-11-24T10:00:00+02:00"), Some(7200));
-        assert_eq!(offset_from_lastmod("2026-11-24T10:00:00-05:00"), Some(-18_000));
-        assert_eq!(offset_from_lastmod("2026-11-24T10:00:00+05:45"), Some(20_700));
+        assert_eq!(
+            offset_from_lastmod("2026-11-24T10:00:00-05:00"),
+            Some(-18_000)
+        );
+        assert_eq!(
+            offset_from_lastmod("2026-11-24T10:00:00+05:45"),
+            Some(20_700)
+        );
         assert_eq!(offset_from_lastmod("2026-11-24T10:00:00+00:00"), None);
         assert_eq!(offset_from_lastmod("2026-11-24T10:00:00Z"), None);
         assert_eq!(offset_from_lastmod("2026-11-24"), None);

@@ -478,7 +478,11 @@ fn cause_cases() -> Vec<CauseCase> {
     vec![
         CauseCase {
             rule: "fresh render accepted, copy older than its nonce's life: stale-copy",
-            fetch: dead_page(cached("wp-rocket", old), fresh(Some(accepted(None, Some(NOW)))), &[]),
+            fetch: dead_page(
+                cached("wp-rocket", old),
+                fresh(Some(accepted(None, Some(NOW)))),
+                &[],
+            ),
             cause: Cause::StaleCopy,
             words: "old enough to have outlived its nonce",
         },
@@ -490,7 +494,11 @@ fn cause_cases() -> Vec<CauseCase> {
         },
         CauseCase {
             rule: "fresh render accepted, copy younger than one tick: copy-predates-key-change",
-            fetch: dead_page(cached("wp-rocket", 600), fresh(Some(accepted(None, Some(NOW)))), &[]),
+            fetch: dead_page(
+                cached("wp-rocket", 600),
+                fresh(Some(accepted(None, Some(NOW)))),
+                &[],
+            ),
             cause: Cause::CopyPredatesKeyChange,
             words: "only 10 min old, less than a nonce's shortest life (12 h)",
         },
@@ -512,7 +520,11 @@ fn cause_cases() -> Vec<CauseCase> {
         },
         CauseCase {
             rule: "the re-render failed: unproven",
-            fetch: dead_page(cached("varnish", old), Some(Rerender::Failed("HTTP 500".to_owned())), &[]),
+            fetch: dead_page(
+                cached("varnish", old),
+                Some(Rerender::Failed("HTTP 500".to_owned())),
+                &[],
+            ),
             cause: Cause::Unproven,
             words: "the re-render past the cache failed (HTTP 500)",
         },
@@ -598,7 +610,12 @@ fn every_cause_rule_gives_its_cause_and_says_why() {
 fn only_dead_pages_have_a_cause() {
     for case in cases() {
         let r = judged(case.fetch);
-        assert_eq!(r.cause.is_some(), r.verdict == Verdict::Dead, "{}", case.rule);
+        assert_eq!(
+            r.cause.is_some(),
+            r.verdict == Verdict::Dead,
+            "{}",
+            case.rule
+        );
     }
 }
 
@@ -619,9 +636,9 @@ fn a_private_copy_without_nonces_is_flagged_and_says_so_first() {
     assert_eq!(r.private_evidence, ["body class logged-in"]);
     assert_eq!(r.cause, None);
     assert!(
-        r.reason
-            .as_deref()
-            .is_some_and(|w| w.starts_with("this copy is a logged-in user's render (body class logged-in)")),
+        r.reason.as_deref().is_some_and(
+            |w| w.starts_with("this copy is a logged-in user's render (body class logged-in)")
+        ),
         "{:?}",
         r.reason
     );

@@ -95,6 +95,13 @@ pub enum RecommendationKind {
     Esi,
     /// A plugin must fetch a fresh nonce itself (for its authors).
     Refresh,
+    /// The page's code prints a nonce the REST check rejects even fresh: no cache setting helps.
+    Code,
+    /// Purge the layer's cache now (and after every key change).
+    Purge,
+    /// Stop the layer caching logged-in users' renders.
+    #[serde(rename = "logged-in")]
+    LoggedIn,
 }
 
 impl RecommendationKind {
@@ -105,6 +112,9 @@ impl RecommendationKind {
             RecommendationKind::Exclude => "exclude",
             RecommendationKind::Esi => "esi",
             RecommendationKind::Refresh => "refresh",
+            RecommendationKind::Code => "code",
+            RecommendationKind::Purge => "purge",
+            RecommendationKind::LoggedIn => "logged-in",
         }
     }
 }
@@ -132,6 +142,9 @@ pub struct Recommendation {
     pub why: String,
     /// What it would have changed on this audit, computed from the observed pages.
     pub impact: String,
+    /// The cause of the dead pages it fixes; `null` for advice that is not about dead pages
+    /// (a plugin's refresh, expiring pages).
+    pub cause: Option<super::Cause>,
 }
 
 /// The whole audit: what every report format renders.

@@ -199,7 +199,12 @@ mod tests {
         p.verdict = Verdict::NoNonce;
         assert!(!Threshold::new(FailOn::Dead, &report).trips(&p));
         p.private_copy = true;
-        for f in [FailOn::Dead, FailOn::Expiring, FailOn::Unverifiable, FailOn::NewDead] {
+        for f in [
+            FailOn::Dead,
+            FailOn::Expiring,
+            FailOn::Unverifiable,
+            FailOn::NewDead,
+        ] {
             assert!(Threshold::new(f, &report).trips(&p), "{f:?}");
         }
         assert!(!Threshold::new(FailOn::Never, &report).trips(&p));

@@ -201,6 +201,9 @@ pub fn write(out: &mut impl Write, report: &Report, color: bool) {
                     format!("add to {}: {}", r.setting, r.urls.join(", "))
                 }
                 RecommendationKind::Refresh => format!("ask {}: {}", r.setting, r.value),
+                RecommendationKind::Code => format!("fix {}: {}", r.setting, r.value),
+                RecommendationKind::Purge => format!("purge: {} ({})", r.setting, r.value),
+                RecommendationKind::LoggedIn => format!("set {}: {}", r.setting, r.value),
                 RecommendationKind::Ttl | RecommendationKind::Esi => {
                     format!("set {} to {}", r.setting, r.value)
                 }

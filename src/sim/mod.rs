@@ -739,8 +739,16 @@ fn page(state: &State, path_and_query: &str, now: i64) -> Resp {
     let mut html = render(&p.shape, &root, &nonce, &p.path);
     if logged_in {
         html = html
-            .replacen("<body class=\"page\">", "<body class=\"page logged-in admin-bar\">", 1)
-            .replacen("</body>", &format!("{}</body>", logged_in_parts(&state.base)), 1);
+            .replacen(
+                "<body class=\"page\">",
+                "<body class=\"page logged-in admin-bar\">",
+                1,
+            )
+            .replacen(
+                "</body>",
+                &format!("{}</body>", logged_in_parts(&state.base)),
+                1,
+            );
     }
     // Other actions' nonces: `{{nonce:ACTION}}`, made at generation time.
     while let Some(start) = html.find("{{nonce:") {
