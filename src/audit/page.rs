@@ -95,7 +95,14 @@ async fn gather(ctx: &Ctx, url: &Url, lastmod: Option<&str>) -> (Option<String>,
     let mut cache_info = cache::fingerprint(&resp.headers, &html, resp.date, None);
     let mut offset = None;
     if cache_info.approximate && calibrate::uses_local_marker(&cache_info) {
-        match ctx.calibrator.offset(&ctx.fetcher, &resp.url, lastmod).await {
+        let fallback = lastmod
+            .and_then(calibrate::offset_from_lastmod)
+            .map(|o| (o, crate::model::OffsetSource::SitemapLastmod))
+            .or_else(|| {
+                calibrate::offset_from_markup(&html)
+                    .map(|o| (o, crate::model::OffsetSource::PageMarkup))
+            });
+        match ctx.calibrator.offset(&ctx.fetcher, &resp.url, fallback).await {
             Some((o, source)) => {
                 let calibrated = cache::fingerprint(&resp.headers, &html, resp.date, Some(o));
                 if stamp_after_date(&calibrated, resp.date) {
@@ -115,7 +122,7 @@ async fn gather(ctx: &Ctx, url: &Url, lastmod: Option<&str>) -> (Option<String>,
             }
             None => notes.push(unknown_local_age(
                 &mut cache_info,
-                "the site's UTC offset could not be found (REST index closed, the cache-busted page gave no fresh stamp, no zone in the sitemap's lastmod)",
+                "the site's UTC offset could not be found (REST index closed, the cache-busted page gave no fresh stamp, no zone in the sitemap's lastmod or the page's dated markup)",
             )),
         }
     }
@@ -170,6 +177,7 @@ fn offset_source_words(s: crate::model::OffsetSource) -> &'static str {
         crate::model::OffsetSource::RestIndex => "REST index",
         crate::model::OffsetSource::CacheBustedPage => "cache-busted page",
         crate::model::OffsetSource::SitemapLastmod => "sitemap's lastmod",
+        crate::model::OffsetSource::PageMarkup => "page's dated markup",
     }
 }
 

@@ -37,12 +37,13 @@ pub struct Calibrator {
 impl Calibrator {
     /// The site's UTC offset in seconds and how it was found, or `None` when neither way
     /// works; asked once per origin however many pages need it.
-    /// `lastmod` is the page's sitemap `<lastmod>`, the last resort.
+    /// `fallback` is what the page itself says (its sitemap `<lastmod>` or dated markup, see
+    /// [`offset_from_lastmod`] and [`offset_from_markup`]), the last resort.
     pub async fn offset(
         &self,
         fetcher: &Fetcher,
         page: &Url,
-        lastmod: Option<&str>,
+        fallback: Option<(i32, OffsetSource)>,
     ) -> Option<(i32, OffsetSource)> {
         let origin = origin_of(page)?;
         self.offsets
@@ -53,9 +54,7 @@ impl Calibrator {
                 if let Some(found) = from_busted_page(fetcher, page).await {
                     return Some(found);
                 }
-                lastmod
-                    .and_then(offset_from_lastmod)
-                    .map(|o| (o, OffsetSource::SitemapLastmod))
+                fallback
             })
             .await
     }
@@ -122,9 +121,51 @@ pub fn offset_from_lastmod(lastmod: &str) -> Option<i32> {
     (o != 0 && i64::from(o).abs() <= MAX_OFFSET_S && o % 900 == 0).then_some(o)
 }
 
+/// The UTC offset of the page's own dated markup: core's post-date block and `the_date()`
+/// print `<time datetime="…">` with `get_the_date( 'c' )`, ISO 8601 in the site's zone. Only a
+/// non-zero offset counts (a UTC time proves nothing), and only when every such time agrees.
+pub fn offset_from_markup(html: &str) -> Option<i32> {
+    static TIME: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r#"<time\b[^>]{0,200}?\bdatetime\s*=\s*["'](\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d)?[+-]\d\d:\d\d)["']"#,
+        )
+        .ok()
+    });
+    let re = TIME.as_ref()?;
+    let mut found: Option<i32> = None;
+    for c in re.captures_iter(html).take(32) {
+        let t = c.get(1).map(|m| m.as_str())?;
+        let t = if t.len() == 22 {
+            // No seconds: `2026-11-23T15:00+02:00`.
+            format!("{}:00{}", &t[..16], &t[16..])
+        } else {
+            t.to_owned()
+        };
+        let o = offset_from_lastmod(&t)?;
+        match found {
+            Some(f) if f != o => return None,
+            _ => found = Some(o),
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dated_markup_gives_the_zone_when_its_times_agree() {
+        let one = r#"<time datetime="2026-11-23T15:00:00+02:00">23 Nov</time>"#;
+        assert_eq!(offset_from_markup(one), Some(7200));
+        let short = r#"<time class="x" datetime='2026-11-23T15:00-05:00'>"#;
+        assert_eq!(offset_from_markup(short), Some(-18_000));
+        let utc = r#"<time datetime="2026-11-23T15:00:00+00:00">"#;
+        assert_eq!(offset_from_markup(utc), None);
+        let disagree = format!("{one}<time datetime=\"2026-06-01T10:00:00+03:00\">");
+        assert_eq!(offset_from_markup(&disagree), None);
+        assert_eq!(offset_from_markup("<p>no time</p>"), None);
+    }
 
     #[test]
     fn a_lastmod_gives_its_zone_only_when_it_is_not_utc() {

@@ -183,7 +183,7 @@ pub struct Report {
     pub forecast: Vec<Forecast>,
     /// The site's UTC offset in seconds, when site-local cache timestamps needed it.
     pub site_utc_offset_s: Option<i32>,
-    /// How that offset was found (`rest-index`, `cache-busted-page` or `sitemap-lastmod`).
+    /// How that offset was found (`rest-index`, `cache-busted-page`, `sitemap-lastmod` or `page-markup`).
     pub site_utc_offset_source: Option<OffsetSource>,
     /// What changed since the `--baseline` report; `null` without one.
     pub baseline: Option<BaselineDiff>,
@@ -215,4 +215,6 @@ pub enum OffsetSource {
     CacheBustedPage,
     /// The UTC offset core's sitemaps print in `<lastmod>` (`DATE_W3C` in the site's zone).
     SitemapLastmod,
+    /// The offset of the page's own `<time datetime>` markup (core prints it in the site's zone).
+    PageMarkup,
 }
