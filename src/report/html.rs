@@ -550,16 +550,10 @@ fn chart(out: &mut impl Write, report: &Report) {
 
 fn advice(out: &mut impl Write, r: &Recommendation, site: &str) {
     let _ = writeln!(out, "<div class=\"advice\">");
-    let verb = match r.kind {
-        crate::model::RecommendationKind::Purge => "Purge",
-        crate::model::RecommendationKind::Code => "Fix",
-        crate::model::RecommendationKind::Exclude => "Add to",
-        crate::model::RecommendationKind::Refresh => "Ask",
-        _ => "Set",
-    };
+    let (verb, join) = super::advice_verb(r.kind);
     let _ = writeln!(
         out,
-        "<p class=\"setting\">{verb} <code>{}</code>: <strong>{}</strong></p>",
+        "<p class=\"setting\">{verb} <code>{}</code>{join}<strong>{}</strong></p>",
         escape(&r.setting),
         escape(&r.value)
     );

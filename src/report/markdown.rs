@@ -206,12 +206,13 @@ pub fn render(report: &Report) -> String {
             let _ = writeln!(out);
             for r in recs {
                 i += 1;
+                let (verb, join) = super::advice_verb(r.kind);
                 let _ = writeln!(
                     out,
-                    "{}. **{}**: {} {} to **{}**.  ",
+                    "{}. **{}**: {} {}{join}**{}**.  ",
                     i,
                     escape(r.layer.unwrap_or("page cache")),
-                    r.kind,
+                    verb.to_lowercase(),
                     escape(&r.setting),
                     escape(&r.value)
                 );
