@@ -324,3 +324,58 @@ async fn an_offset_that_puts_the_stamp_after_date_is_refused_and_the_age_is_unkn
     );
     assert_eq!(a.verdict, Verdict::Fresh);
 }
+
+#[tokio::test]
+async fn every_format_names_the_causes_and_leads_with_private_copies() {
+    use nonce_audit::report::{Format, RenderOptions};
+    let (r, _site) = audit(nonce_audit::demo::scenario_with_causes(NOW)).await;
+    assert_eq!(page(&r, "/events/").cause, Some(Cause::RejectedWhenFresh));
+    assert_eq!(page(&r, "/members/").cause, Some(Cause::LoggedInCopy));
+    let render = |f: Format| {
+        String::from_utf8(f.render(
+            &r,
+            &RenderOptions {
+                color: false,
+                fail_on: FailOn::Dead,
+            },
+        ))
+        .unwrap()
+    };
+    for f in [
+        Format::Table,
+        Format::Json,
+        Format::Csv,
+        Format::Markdown,
+        Format::Junit,
+        Format::Html,
+    ] {
+        let text = render(f);
+        for c in ["stale-copy", "rejected-when-fresh", "logged-in-copy"] {
+            assert!(text.contains(c), "{f:?} does not name {c}");
+        }
+    }
+    // The human formats put the private copy before any verdict group.
+    let table = render(Format::Table);
+    let private = table.find("PRIVATE COPIES").expect("a private section");
+    assert!(private < table.find("DEAD:").unwrap());
+    assert!(table.contains("  why (rejected-when-fresh, 1): "));
+    let md = render(Format::Markdown);
+    assert!(md.find("### Private copies").unwrap() < md.find("### Pages to look at").unwrap());
+    assert!(md.contains("#### cause rejected-when-fresh: "));
+    let html = render(Format::Html);
+    let lead = html.find("id=\"private\"").expect("a private section");
+    assert!(
+        lead < html.find("id=\"summary\"").unwrap(),
+        "HTML leads with private copies"
+    );
+    assert!(html.contains("id=\"causes\""));
+    let json: serde_json::Value = serde_json::from_str(&render(Format::Json)).unwrap();
+    let members = json["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["url"].as_str().unwrap().ends_with("/members/"))
+        .unwrap();
+    assert_eq!(members["private_copy"], true);
+    assert_eq!(members["cause"], "logged-in-copy");
+}
