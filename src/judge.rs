@@ -49,8 +49,8 @@ pub enum Fetch {
         /// The error page's `<title>`, which often says more than the code.
         title: Option<String>,
     },
-    /// A 2xx page.
-    Page(Page),
+    /// A 2xx page (boxed: it is by far the largest variant).
+    Page(Box<Page>),
 }
 
 /// A page that was served, with what was found in it and what the site said of its nonces.
@@ -73,7 +73,7 @@ pub struct Page {
     pub private: Vec<String>,
     /// The counterfactual for a dead nonce: the page re-rendered past the cache, and the site's
     /// answer for the fresh render's nonce. `None` when no nonce was rejected (or none was tried).
-    pub rerender: Option<Rerender>,
+    pub rerender: Option<Box<Rerender>>,
 }
 
 /// What re-rendering a dead page past the cache (a cache-busting query) showed: the one
@@ -162,7 +162,7 @@ pub fn judge(evidence: Evidence, clock: &NonceClock) -> PageResult {
             }
             return failed(Some(status), reason);
         }
-        Fetch::Page(p) => p,
+        Fetch::Page(p) => *p,
     };
     let mut result = PageResult {
         url,
@@ -204,7 +204,7 @@ pub fn judge(evidence: Evidence, clock: &NonceClock) -> PageResult {
         }
     }
     if result.verdict == Verdict::Dead {
-        let (cause, why) = cause_of(clock, &result, page.rerender.as_ref(), page_time);
+        let (cause, why) = cause_of(clock, &result, page.rerender.as_deref(), page_time);
         result.cause = Some(cause);
         if let Some(r) = result.reason.as_mut() {
             r.push_str(&format!("; cause {cause}: {why}"));

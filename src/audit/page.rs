@@ -146,13 +146,13 @@ async fn gather(ctx: &Ctx, url: &Url, lastmod: Option<&str>) -> (Option<String>,
                 (Some(dead), Ok(root)) => {
                     let copy = cache_info.clone();
                     let page_url = resp.url.clone();
-                    Some(
+                    Some(Box::new(
                         ctx.rerenders
                             .get_or_init(dead.clone(), || {
                                 rerender(ctx, page_url, dead, copy, offset, root)
                             })
                             .await,
-                    )
+                    ))
                 }
                 _ => None,
             }
@@ -169,7 +169,7 @@ async fn gather(ctx: &Ctx, url: &Url, lastmod: Option<&str>) -> (Option<String>,
         private,
         rerender,
     };
-    (final_url, Fetch::Page(page))
+    (final_url, Fetch::Page(Box::new(page)))
 }
 
 fn offset_source_words(s: crate::model::OffsetSource) -> &'static str {

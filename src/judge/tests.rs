@@ -51,7 +51,7 @@ fn cached(layer: &'static str, age: i64) -> CacheInfo {
 }
 
 fn page(nonces: Vec<NonceRow>, cache: CacheInfo, rest: Rest) -> Fetch {
-    Fetch::Page(Page {
+    Fetch::Page(Box::new(Page {
         status: 200,
         date: Some(NOW),
         nonces,
@@ -60,7 +60,7 @@ fn page(nonces: Vec<NonceRow>, cache: CacheInfo, rest: Rest) -> Fetch {
         rest,
         private: Vec::new(),
         rerender: None,
-    })
+    }))
 }
 
 fn probed(answers: &[(&str, ProbeOutcome)]) -> Rest {
@@ -435,7 +435,7 @@ fn nonces_to_probe_are_the_distinct_rest_ones_in_page_order() {
 
 /// A page whose only nonce the site rejects, with the counterfactual `rerender`.
 fn dead_page(cache: CacheInfo, rerender: Option<Rerender>, private: &[&str]) -> Fetch {
-    Fetch::Page(Page {
+    Fetch::Page(Box::new(Page {
         status: 200,
         date: Some(NOW),
         nonces: vec![rest_nonce("0123456789")],
@@ -443,8 +443,8 @@ fn dead_page(cache: CacheInfo, rerender: Option<Rerender>, private: &[&str]) -> 
         notes: Vec::new(),
         rest: probed(&[("0123456789", rejected())]),
         private: private.iter().map(|s| (*s).to_owned()).collect(),
-        rerender,
-    })
+        rerender: rerender.map(Box::new),
+    }))
 }
 
 fn fresh(answer: Option<ProbeOutcome>) -> Option<Rerender> {
@@ -621,7 +621,7 @@ fn only_dead_pages_have_a_cause() {
 
 #[test]
 fn a_private_copy_without_nonces_is_flagged_and_says_so_first() {
-    let r = judged(Fetch::Page(Page {
+    let r = judged(Fetch::Page(Box::new(Page {
         status: 200,
         date: Some(NOW),
         nonces: Vec::new(),
@@ -630,7 +630,7 @@ fn a_private_copy_without_nonces_is_flagged_and_says_so_first() {
         rest: Rest::NoRestNonce,
         private: vec!["body class logged-in".to_owned()],
         rerender: None,
-    }));
+    })));
     assert_eq!(r.verdict, Verdict::NoNonce);
     assert!(r.private_copy);
     assert_eq!(r.private_evidence, ["body class logged-in"]);
