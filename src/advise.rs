@@ -70,7 +70,7 @@ fn stack(p: &PageResult) -> Vec<Id> {
 }
 
 /// What the advice needs of one page, and nothing more: the audit keeps one of these per page
-/// that advice can be about (about 150 bytes with its URL), instead of the whole row, so its
+/// that advice can be about (about 200 bytes with its URL), instead of the whole row, so its
 /// memory grows with the broken pages only and slowly.
 #[derive(Debug, Clone)]
 pub struct Finding {
