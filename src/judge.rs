@@ -82,8 +82,8 @@ pub struct Page {
 pub enum Rerender {
     /// No usable answer came back (the reason says why).
     Failed(String),
-    /// The answer came from the cache after all (same nonce, a HIT, the same stamp): the cache
-    /// ignores the query string, so the experiment proves nothing.
+    /// Nothing showed the answer missed the cache (the same nonce with a HIT or the same stamp):
+    /// the cache seems to ignore the query string, so the experiment proves nothing.
     Cached(String),
     /// A fresh render, past the cache.
     Fresh {
@@ -256,7 +256,7 @@ fn cause_of(
         }
         Some(Rerender::Cached(why)) => {
             return unproven(format!(
-                "the re-render with a cache-busting query came from the cache too ({why}): the cache ignores query strings, so no fresh render could be had"
+                "the re-render with a cache-busting query was not shown to miss the cache ({why}): the cache seems to ignore query strings, so no fresh render could be had"
             ));
         }
         Some(Rerender::Fresh {

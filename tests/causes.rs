@@ -171,7 +171,7 @@ async fn a_cache_that_ignores_query_strings_leaves_the_cause_unproven() {
     assert_eq!(p.verdict, Verdict::Dead);
     assert_eq!(p.cause, Some(Cause::Unproven));
     let reason = p.reason.unwrap_or_default();
-    assert!(reason.contains("ignores query strings"), "{reason}");
+    assert!(reason.contains("seems to ignore query strings"), "{reason}");
     assert!(reason.contains("which is not proven"), "{reason}");
     assert_eq!(busted(&site).len(), 1, "the re-render was tried");
     let ttl: Vec<_> = r
@@ -378,4 +378,23 @@ async fn every_format_names_the_causes_and_leads_with_private_copies() {
         .unwrap();
     assert_eq!(members["private_copy"], true);
     assert_eq!(members["cause"], "logged-in-copy");
+}
+
+#[tokio::test]
+async fn robots_forbidding_query_strings_forbids_the_re_render_and_leaves_it_unproven() {
+    let (r, site) = audit(SimConfig {
+        robots_extra: "Disallow: /*?".to_owned(),
+        ..site(vec![
+            SimPage::new("/stale/", Shape::WpApiSettings).cached_at(NOW - 26 * HOUR),
+        ])
+    })
+    .await;
+    let p = page(&r, "/stale/");
+    assert_eq!(p.cause, Some(Cause::Unproven));
+    let reason = p.reason.unwrap_or_default();
+    assert!(
+        reason.contains("the cache-busted URL is not allowed"),
+        "{reason}"
+    );
+    assert!(busted(&site).is_empty(), "{:?}", busted(&site));
 }

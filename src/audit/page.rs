@@ -227,6 +227,10 @@ async fn rerender(
     busted
         .query_pairs_mut()
         .append_pair(crate::verify::CACHE_BUSTER, &crate::util::random_hex(12));
+    // robots.txt can forbid query strings (`Disallow: /*?`) where it allows the page.
+    if let Err(reason) = ctx.fetcher.robots_allow(&busted).await {
+        return Rerender::Failed(format!("the cache-busted URL is not allowed: {reason}"));
+    }
     let resp = match ctx.fetcher.page(&busted).await {
         Ok(r) => r,
         Err(e) => return Rerender::Failed(e.to_string()),
@@ -239,13 +243,9 @@ async fn rerender(
     let found = extract::extract(&html, &resp.url);
     let fresh = found.wp_rest_nonces().next().map(|n| n.value.clone());
     let info = cache::fingerprint(&resp.headers, &html, resp.date, offset);
-    let Some(missed) = missed_cache(&copy, &info, &dead, fresh.as_deref()) else {
-        let why = if fresh.as_deref() == Some(dead.as_str()) {
-            "the same nonce"
-        } else {
-            "no sign that it missed the cache"
-        };
-        return Rerender::Cached(why.to_owned());
+    let missed = match missed_cache(&copy, &info, &dead, fresh.as_deref()) {
+        Ok(how) => how,
+        Err(why) => return Rerender::Cached(why),
     };
     let answer = match &fresh {
         Some(n) => {
@@ -262,29 +262,37 @@ async fn rerender(
     }
 }
 
-/// How the re-render's answer shows it missed the cache, or `None` when nothing does: a
-/// different nonce, a MISS from every layer, no stamp where the copy had one, or a later stamp.
+/// How the re-render's answer shows it missed the cache (a different nonce, a MISS from every
+/// layer, no stamp where the copy had one, or a later stamp), or what showed it did not. The
+/// same nonce alone proves nothing either way (a fresh render in the copy's tick prints it too),
+/// so without another sign the answer counts as the cached copy.
 fn missed_cache(
     copy: &CacheInfo,
     fresh: &CacheInfo,
     dead: &str,
     fresh_nonce: Option<&str>,
-) -> Option<String> {
+) -> Result<String, String> {
     if fresh_nonce.is_some_and(|n| n != dead) {
-        return Some("a different nonce".to_owned());
+        return Ok("a different nonce".to_owned());
     }
     if fresh.hit == Some(false) {
-        return Some("a MISS header".to_owned());
+        return Ok("a MISS header".to_owned());
     }
+    let same = if fresh_nonce == Some(dead) {
+        "the same nonce"
+    } else {
+        "no wp_rest nonce"
+    };
     if fresh.hit == Some(true) {
-        return None;
+        return Err(format!("{same} and a cache HIT"));
     }
     match (copy.generated_at, fresh.generated_at) {
-        (Some(_), None) => Some("no cache stamp".to_owned()),
+        (Some(_), None) => Ok("no cache stamp".to_owned()),
         (Some(old), Some(new)) if (new - old).num_seconds() > 60 => {
-            Some("a fresh cache stamp".to_owned())
+            Ok("a fresh cache stamp".to_owned())
         }
-        _ => None,
+        (Some(_), Some(_)) => Err(format!("{same} and the same cache stamp")),
+        _ => Err(format!("{same}, and no header or stamp to tell")),
     }
 }
 
@@ -372,4 +380,92 @@ async fn scan_combined_scripts(
         }
     }
     notes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::utc;
+    use crate::model::LayerObservation;
+
+    fn info(hit: Option<bool>, generated: Option<i64>) -> CacheInfo {
+        CacheInfo {
+            layer: Some("wp-rocket".into()),
+            hit,
+            generated_at: generated.map(utc),
+            age_source: generated.map(|_| AgeSource::MarkerLocal),
+            layers: vec![LayerObservation {
+                layer: "wp-rocket".into(),
+                hit,
+                age_s: None,
+                age_source: generated.map(|_| AgeSource::MarkerLocal),
+                generated_at: generated.map(utc),
+                approximate: false,
+                evidence: Vec::new(),
+            }],
+            ..CacheInfo::default()
+        }
+    }
+
+    #[test]
+    fn a_re_render_counts_as_fresh_only_with_a_sign_that_it_missed() {
+        let copy = info(Some(true), Some(1_000));
+        let d = "0123456789";
+        let cases = [
+            (
+                info(Some(true), Some(1_000)),
+                Some("fedcba9876"),
+                Ok("a different nonce"),
+            ),
+            (info(Some(false), None), Some(d), Ok("a MISS header")),
+            (info(None, None), Some(d), Ok("no cache stamp")),
+            (info(None, Some(5_000)), Some(d), Ok("a fresh cache stamp")),
+            (
+                info(Some(true), Some(1_000)),
+                Some(d),
+                Err("the same nonce and a cache HIT"),
+            ),
+            (
+                info(None, Some(1_000)),
+                Some(d),
+                Err("the same nonce and the same cache stamp"),
+            ),
+            (
+                info(None, Some(1_030)),
+                None,
+                Err("no wp_rest nonce and the same cache stamp"),
+            ),
+        ];
+        for (fresh, nonce, want) in cases {
+            let got = missed_cache(&copy, &fresh, d, nonce);
+            assert_eq!(got.as_deref().map_err(String::as_str), want, "{fresh:?}");
+        }
+        let undated = info(None, None);
+        assert_eq!(
+            missed_cache(&undated, &info(None, None), d, Some(d)),
+            Err("the same nonce, and no header or stamp to tell".to_owned())
+        );
+    }
+
+    #[test]
+    fn a_stamp_after_date_is_impossible_and_its_age_is_forgotten() {
+        let date = utc(10_000);
+        assert!(stamp_after_date(
+            &info(Some(true), Some(10_061)),
+            Some(date)
+        ));
+        assert!(!stamp_after_date(
+            &info(Some(true), Some(10_060)),
+            Some(date)
+        ));
+        assert!(!stamp_after_date(&info(Some(true), Some(10_061)), None));
+        let mut i = info(Some(true), Some(9_000));
+        i.age_s = Some(1_000);
+        i.layers[0].age_s = Some(1_000);
+        let note = unknown_local_age(&mut i, "no offset");
+        assert_eq!(i.age_s, None);
+        assert_eq!(i.generated_at, None);
+        assert_eq!(i.layers[0].age_s, None);
+        assert!(note.starts_with("the copy's age is unknown"), "{note}");
+    }
 }

@@ -532,11 +532,13 @@ fn cause_cases() -> Vec<CauseCase> {
             rule: "the re-render came from the cache: unproven, the cache ignores query strings",
             fetch: dead_page(
                 cached("varnish", old),
-                Some(Rerender::Cached("the same nonce".to_owned())),
+                Some(Rerender::Cached(
+                    "the same nonce and a cache HIT".to_owned(),
+                )),
                 &[],
             ),
             cause: Cause::Unproven,
-            words: "came from the cache too (the same nonce): the cache ignores query strings",
+            words: "was not shown to miss the cache (the same nonce and a cache HIT): the cache seems to ignore query strings",
         },
         CauseCase {
             rule: "the fresh render has no wp_rest nonce: unproven",
