@@ -362,6 +362,13 @@ async fn every_format_names_the_causes_and_leads_with_private_copies() {
     let md = render(Format::Markdown);
     assert!(md.find("### Private copies").unwrap() < md.find("### Pages to look at").unwrap());
     assert!(md.contains("#### cause rejected-when-fresh: "));
+    let junit = render(Format::Junit);
+    let first_case = &junit[junit.find("<testcase").unwrap()..];
+    let first_case = &first_case[..first_case.find('>').unwrap()];
+    assert!(
+        first_case.contains("/members/\""),
+        "JUnit lists the private copy first: {first_case}"
+    );
     let html = render(Format::Html);
     let lead = html.find("id=\"private\"").expect("a private section");
     assert!(

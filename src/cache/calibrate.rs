@@ -83,6 +83,8 @@ async fn from_busted_page(fetcher: &Fetcher, page: &Url) -> Option<(i32, OffsetS
     busted
         .query_pairs_mut()
         .append_pair(crate::verify::CACHE_BUSTER, &random_hex(12));
+    // robots.txt can forbid query strings where it allows the page.
+    fetcher.robots_allow(&busted).await.ok()?;
     let resp = fetcher.page(&busted).await.ok()?;
     let date = resp.date?;
     let html = String::from_utf8_lossy(&resp.body);

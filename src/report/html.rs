@@ -808,7 +808,7 @@ pub fn write(out: &mut impl Write, report: &Report) {
     let _ = writeln!(out, "</head>");
     let _ = writeln!(out, "<body>");
     header(out, report);
-    private_copies(out, report);
+    private_copies(out, report, true);
     cards(out, report);
     causes(out, report);
     if let Some(diff) = &report.baseline {
@@ -839,12 +839,14 @@ pub fn write(out: &mut impl Write, report: &Report) {
 
 /// The private copies lead the report: a logged-in user's page in a shared cache is worse than
 /// any dead nonce.
-fn private_copies(out: &mut impl Write, report: &Report) {
+/// `id` is false in the multi-site page, which has one such section per site.
+fn private_copies(out: &mut impl Write, report: &Report, id: bool) {
     let private = super::private_pages(report);
     if private.is_empty() {
         return;
     }
-    let _ = writeln!(out, "<section id=\"private\" class=\"private\">");
+    let id = if id { " id=\"private\"" } else { "" };
+    let _ = writeln!(out, "<section{id} class=\"private\">");
     let _ = writeln!(
         out,
         "<h2>Private copies: a logged-in user's render is served to guests ({})</h2><ul>",
@@ -1061,6 +1063,7 @@ pub fn render_multi(multi: &MultiReport) -> String {
         let _ = writeln!(out, "<section class=\"site\" id=\"site-{}\">", i + 1);
         let _ = writeln!(out, "<h2>{}</h2>", link(&r.site, &r.site));
         let _ = writeln!(out, "<p class=\"headline\">{}</p>", headline(r));
+        private_copies(&mut out, r, false);
         if let Some(diff) = &r.baseline {
             baseline(&mut out, diff, &r.site, false);
         }

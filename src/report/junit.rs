@@ -287,7 +287,18 @@ fn testsuite(out: &mut String, report: &Report, fail_on: FailOn) -> Counts {
     }
     let _ = writeln!(out, "    </properties>");
 
-    for (p, o) in report.pages.iter().zip(&outcomes) {
+    // Private copies (a logged-in render served to guests) first, then sitemap order.
+    let private = report
+        .pages
+        .iter()
+        .zip(&outcomes)
+        .filter(|(p, _)| p.private_copy);
+    let public = report
+        .pages
+        .iter()
+        .zip(&outcomes)
+        .filter(|(p, _)| !p.private_copy);
+    for (p, o) in private.chain(public) {
         let open = format!(
             "    <testcase classname=\"{host}\" name=\"{}\" time=\"0\"",
             escape(&p.url)
