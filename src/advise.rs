@@ -108,10 +108,13 @@ impl Finding {
         {
             return None;
         }
+        // The script that carries the nonce the cause is about (the first rejected one for rows
+        // written before causes named their nonce).
         let carrier = p
             .nonces
             .iter()
-            .find(|n| n.state == NonceState::Rejected)
+            .find(|n| p.cause_nonce.as_deref() == Some(n.value.as_str()))
+            .or_else(|| p.nonces.iter().find(|n| n.state == NonceState::Rejected))
             .map(|n| {
                 (
                     n.source.clone(),

@@ -71,9 +71,10 @@ pub struct Page {
     /// The logged-in markers found in the copy ([`extract::private_copy`]); empty for a
     /// guest's page.
     pub private: Vec<String>,
-    /// The counterfactual for a dead nonce: the page re-rendered past the cache, and the site's
-    /// answer for the fresh render's nonce. `None` when no nonce was rejected (or none was tried).
-    pub rerender: Option<Box<Rerender>>,
+    /// The counterfactual of each rejected nonce (by value): the page re-rendered past the
+    /// cache, and the site's answer for the fresh render's nonce in its place. A rejected nonce
+    /// missing here was not re-rendered.
+    pub rerenders: Vec<(String, Rerender)>,
 }
 
 /// What re-rendering a dead page past the cache (a cache-busting query) showed: the one
@@ -90,7 +91,8 @@ pub enum Rerender {
         /// How the answer was shown to have missed the cache (a different nonce, a MISS
         /// header, no stamp, a fresh stamp).
         missed: String,
-        /// The fresh render's first `wp_rest` nonce, when it has one.
+        /// The fresh render's `wp_rest` nonce in the dead one's place (same script or
+        /// variable), when it has one.
         nonce: Option<String>,
         /// The site's answer for that nonce.
         answer: Option<ProbeOutcome>,
@@ -178,6 +180,7 @@ pub fn judge(evidence: Evidence, clock: &NonceClock) -> PageResult {
         died_at: None,
         notes: page.notes,
         cause: None,
+        cause_nonce: None,
         private_copy: !page.private.is_empty(),
         private_evidence: page.private,
     };
@@ -204,8 +207,9 @@ pub fn judge(evidence: Evidence, clock: &NonceClock) -> PageResult {
         }
     }
     if result.verdict == Verdict::Dead {
-        let (cause, why) = cause_of(clock, &result, page.rerender.as_deref(), page_time);
+        let (cause, nonce, why) = page_cause(clock, &result, &page.rerenders, page_time);
         result.cause = Some(cause);
+        result.cause_nonce = nonce;
         if let Some(r) = result.reason.as_mut() {
             r.push_str(&format!("; cause {cause}: {why}"));
         }
@@ -224,23 +228,82 @@ pub fn judge(evidence: Evidence, clock: &NonceClock) -> PageResult {
     result
 }
 
-/// Why a dead page is dead, from the counterfactual re-render (see [`Cause`]), with the words
-/// that prove it. Anything the evidence does not prove is [`Cause::Unproven`].
-fn cause_of(
+/// Why a dead page is dead, with the rejected nonce it is about and the words that prove it.
+///
+/// A logged-in copy is that whatever its nonces say. Otherwise each rejected nonce gets its own
+/// cause from its counterfactual, and the page takes the one a cache lifespan cannot fix first
+/// (rejected-when-fresh, then copy-predates-key-change, then unproven, then stale-copy): a page
+/// with a stale core nonce and a plugin's wrong one stays dead after any lifespan change, so it
+/// must not count as saved by one.
+fn page_cause(
     clock: &NonceClock,
     page: &PageResult,
-    rerender: Option<&Rerender>,
+    rerenders: &[(String, Rerender)],
     now: Option<i64>,
-) -> (Cause, String) {
+) -> (Cause, Option<String>, String) {
     if page.private_copy {
         return (
             Cause::LoggedInCopy,
+            None,
             format!(
                 "the copy is a logged-in user's render ({}); its nonces belong to that user, and the cache hands it to every guest",
                 page.private_evidence.join(", ")
             ),
         );
     }
+    let mut dead: Vec<&str> = Vec::new();
+    for n in page
+        .nonces
+        .iter()
+        .filter(|n| n.state == NonceState::Rejected)
+    {
+        if !dead.contains(&n.value.as_str()) {
+            dead.push(&n.value);
+        }
+    }
+    let rank = |c: Cause| match c {
+        Cause::RejectedWhenFresh => 0,
+        Cause::CopyPredatesKeyChange => 1,
+        Cause::Unproven => 2,
+        Cause::StaleCopy => 3,
+        Cause::LoggedInCopy => 4,
+    };
+    let mut each: Vec<(Cause, &str, String)> = dead
+        .iter()
+        .map(|n| {
+            let r = rerenders.iter().find(|(v, _)| v == n).map(|(_, r)| r);
+            let (c, why) = cause_of(clock, page, n, r, now);
+            (c, *n, why)
+        })
+        .collect();
+    each.sort_by_key(|(c, _, _)| rank(*c));
+    let Some((cause, nonce, why)) = each.first().cloned() else {
+        return (
+            Cause::Unproven,
+            None,
+            "no rejected nonce to re-render".to_owned(),
+        );
+    };
+    let why = if each.len() > 1 {
+        each.iter()
+            .map(|(c, n, w)| format!("nonce {n}: {c}: {w}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    } else {
+        why
+    };
+    (cause, Some(nonce.to_owned()), why)
+}
+
+/// Why one rejected nonce is dead, from its counterfactual re-render (see [`Cause`]), with the
+/// words that prove it. Anything the evidence does not prove is [`Cause::Unproven`].
+fn cause_of(
+    clock: &NonceClock,
+    page: &PageResult,
+    dead: &str,
+    rerender: Option<&Rerender>,
+    now: Option<i64>,
+) -> (Cause, String) {
     let by_age = match page.cache.age_s {
         Some(a) if !page.cache.approximate && a >= clock.tick_len() => format!(
             "; by its age alone ({}) the copy may have outlived its nonce, which is not proven",
@@ -267,7 +330,7 @@ fn cause_of(
     };
     let Some(fresh) = fresh_nonce else {
         return unproven(format!(
-            "the fresh render ({missed}) carries no wp_rest nonce"
+            "the fresh render ({missed}) carries no wp_rest nonce in the place of the dead one"
         ));
     };
     match answer {
@@ -275,7 +338,7 @@ fn cause_of(
             let carrier = page
                 .nonces
                 .iter()
-                .find(|n| n.state == NonceState::Rejected)
+                .find(|n| n.value == dead)
                 .map(|n| {
                     format!(
                         "{} ({})",

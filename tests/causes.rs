@@ -405,3 +405,28 @@ async fn robots_forbidding_query_strings_forbids_the_re_render_and_leaves_it_unp
     );
     assert!(busted(&site).is_empty(), "{:?}", busted(&site));
 }
+
+#[tokio::test]
+async fn a_page_with_a_good_and_a_wrong_nonce_is_judged_by_the_wrong_ones_fresh_counterpart() {
+    // Core's wpApiSettings is right; a plugin's api-fetch middleware gets a nonce for another
+    // action. Probing the fresh render's *first* nonce (core's) would wrongly blame the cache.
+    let template = "<html><head>\
+<script id='wp-api-request-js-extra'>var wpApiSettings = {\"root\":\"{{root}}\",\"nonce\":\"{{nonce}}\"};</script>\
+<script id=\"wp-api-fetch-js-after\">wp.apiFetch.nonceMiddleware = wp.apiFetch.createNonceMiddleware( \"{{nonce:wp_rest_plugin}}\" );</script>\
+</head><body>mixed</body></html>";
+    let (r, _site) = audit(site(vec![
+        SimPage::new("/mixed/", Shape::Template(template.to_owned())).cached_at(NOW - 26 * HOUR),
+    ]))
+    .await;
+    let p = page(&r, "/mixed/");
+    assert_eq!(p.verdict, Verdict::Dead);
+    assert_eq!(p.cause, Some(Cause::RejectedWhenFresh), "{:?}", p.reason);
+    assert!(
+        r.recommendations
+            .iter()
+            .any(|x| x.kind == RecommendationKind::Code
+                && x.setting.contains("createNonceMiddleware")),
+        "{:#?}",
+        r.recommendations
+    );
+}

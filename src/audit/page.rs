@@ -134,31 +134,33 @@ async fn gather(ctx: &Ctx, url: &Url, lastmod: Option<&str>) -> (Option<String>,
     } else {
         ask_rest(ctx, url, &resp, found.rest_root.clone(), &to_probe).await
     };
-    // The counterfactual, for a guest's copy with a rejected nonce (a logged-in copy's cause is
-    // already proven by its markers).
-    let rerender = match &rest {
-        Rest::Probed { root, answers } if private.is_empty() => {
+    // The counterfactual of each rejected nonce, for a guest's copy (a logged-in copy's cause
+    // is already proven by its markers): one re-render per distinct dead nonce, however many
+    // pages carry it.
+    let mut rerenders = Vec::new();
+    if let (Rest::Probed { root, answers }, true) = (&rest, private.is_empty()) {
+        if let Ok(root) = Url::parse(root) {
             let dead = answers
                 .iter()
-                .find(|(_, o)| matches!(o, ProbeOutcome::Rejected { .. }))
+                .filter(|(_, o)| matches!(o, ProbeOutcome::Rejected { .. }))
                 .map(|(n, _)| n.clone());
-            match (dead, Url::parse(root)) {
-                (Some(dead), Ok(root)) => {
-                    let copy = cache_info.clone();
-                    let page_url = resp.url.clone();
-                    Some(Box::new(
-                        ctx.rerenders
-                            .get_or_init(dead.clone(), || {
-                                rerender(ctx, page_url, dead, copy, offset, root)
-                            })
-                            .await,
-                    ))
-                }
-                _ => None,
+            for dead in dead {
+                let source = found
+                    .wp_rest_nonces()
+                    .find(|n| n.value == dead)
+                    .map(|n| n.source);
+                let (copy, page_url, root) = (cache_info.clone(), resp.url.clone(), root.clone());
+                let key = dead.clone();
+                let answer = ctx
+                    .rerenders
+                    .get_or_init(key, || {
+                        rerender(ctx, page_url, dead.clone(), source, copy, offset, root)
+                    })
+                    .await;
+                rerenders.push((dead, answer));
             }
         }
-        _ => None,
-    };
+    }
     let page = judge::Page {
         status: resp.status,
         date: resp.date.map(|d| d.timestamp()),
@@ -167,7 +169,7 @@ async fn gather(ctx: &Ctx, url: &Url, lastmod: Option<&str>) -> (Option<String>,
         notes,
         rest,
         private,
-        rerender,
+        rerenders,
     };
     (final_url, Fetch::Page(Box::new(page)))
 }
@@ -219,6 +221,7 @@ async fn rerender(
     ctx: &Ctx,
     page: Url,
     dead: String,
+    source: Option<&'static str>,
     copy: CacheInfo,
     offset: Option<i32>,
     root: Url,
@@ -241,7 +244,7 @@ async fn rerender(
     }
     let html = String::from_utf8_lossy(&resp.body);
     let found = extract::extract(&html, &resp.url);
-    let fresh = found.wp_rest_nonces().next().map(|n| n.value.clone());
+    let fresh = fresh_counterpart(&found, source);
     let info = cache::fingerprint(&resp.headers, &html, resp.date, offset);
     let missed = match missed_cache(&copy, &info, &dead, fresh.as_deref()) {
         Ok(how) => how,
@@ -260,6 +263,19 @@ async fn rerender(
         nonce: fresh,
         answer,
     }
+}
+
+/// The fresh render's counterpart of the dead nonce: the `wp_rest` nonce printed by the same
+/// pattern (script or variable), or the only `wp_rest` value the render has. A page with two
+/// different `wp_rest` nonces and none in the dead one's place has no counterpart: probing
+/// another script's nonce would prove nothing about the dead one.
+fn fresh_counterpart(found: &extract::Extraction, source: Option<&str>) -> Option<String> {
+    if let Some(n) = found.wp_rest_nonces().find(|n| Some(n.source) == source) {
+        return Some(n.value.clone());
+    }
+    let mut values = found.wp_rest_nonces().map(|n| n.value.as_str());
+    let first = values.next()?;
+    values.all(|v| v == first).then(|| first.to_owned())
 }
 
 /// How the re-render's answer shows it missed the cache (a different nonce, a MISS from every
@@ -386,6 +402,32 @@ async fn scan_combined_scripts(
 mod tests {
     use super::*;
     use crate::clock::utc;
+
+    #[test]
+    fn the_fresh_counterpart_is_the_nonce_in_the_dead_ones_place() {
+        let page = Url::parse("https://ex.com/a/").unwrap();
+        let html = r#"<script id="wp-api-request-js-extra">var wpApiSettings = {"root":"https:\/\/ex.com\/wp-json\/","nonce":"aaaaaaaaaa"};</script>
+<script id="wp-api-fetch-js-after">wp.apiFetch.nonceMiddleware = wp.apiFetch.createNonceMiddleware( "bbbbbbbbbb" );</script>"#;
+        let found = extract::extract(html, &page);
+        assert_eq!(
+            fresh_counterpart(&found, Some("createNonceMiddleware")).as_deref(),
+            Some("bbbbbbbbbb")
+        );
+        assert_eq!(
+            fresh_counterpart(&found, Some("wpApiSettings")).as_deref(),
+            Some("aaaaaaaaaa")
+        );
+        // Two different values and none in the dead one's place: no counterpart.
+        assert_eq!(fresh_counterpart(&found, Some("wpnonce-input")), None);
+        let one = extract::extract(
+            r#"<script id="wp-api-request-js-extra">var wpApiSettings = {"nonce":"cccccccccc"};</script>"#,
+            &page,
+        );
+        assert_eq!(
+            fresh_counterpart(&one, Some("createNonceMiddleware")).as_deref(),
+            Some("cccccccccc")
+        );
+    }
     use crate::model::LayerObservation;
 
     fn info(hit: Option<bool>, generated: Option<i64>) -> CacheInfo {

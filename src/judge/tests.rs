@@ -59,7 +59,7 @@ fn page(nonces: Vec<NonceRow>, cache: CacheInfo, rest: Rest) -> Fetch {
         notes: Vec::new(),
         rest,
         private: Vec::new(),
-        rerender: None,
+        rerenders: Vec::new(),
     }))
 }
 
@@ -443,7 +443,9 @@ fn dead_page(cache: CacheInfo, rerender: Option<Rerender>, private: &[&str]) -> 
         notes: Vec::new(),
         rest: probed(&[("0123456789", rejected())]),
         private: private.iter().map(|s| (*s).to_owned()).collect(),
-        rerender: rerender.map(Box::new),
+        rerenders: rerender
+            .map(|r| vec![("0123456789".to_owned(), r)])
+            .unwrap_or_default(),
     }))
 }
 
@@ -631,7 +633,7 @@ fn a_private_copy_without_nonces_is_flagged_and_says_so_first() {
         notes: Vec::new(),
         rest: Rest::NoRestNonce,
         private: vec!["body class logged-in".to_owned()],
-        rerender: None,
+        rerenders: Vec::new(),
     })));
     assert_eq!(r.verdict, Verdict::NoNonce);
     assert!(r.private_copy);
@@ -643,5 +645,41 @@ fn a_private_copy_without_nonces_is_flagged_and_says_so_first() {
         ),
         "{:?}",
         r.reason
+    );
+}
+
+#[test]
+fn a_page_with_several_dead_nonces_takes_the_cause_no_lifespan_fixes() {
+    let (core, plugin) = ("0123456789", "abcdef0123");
+    let r = judged(Fetch::Page(Box::new(Page {
+        status: 200,
+        date: Some(NOW),
+        nonces: vec![rest_nonce(core), nonce("createNonceMiddleware", plugin)],
+        cache: cached("wp-rocket", 2 * TICK + 3_600),
+        notes: Vec::new(),
+        rest: probed(&[(core, rejected()), (plugin, rejected())]),
+        private: Vec::new(),
+        rerenders: vec![
+            (
+                core.to_owned(),
+                fresh(Some(accepted(None, Some(NOW)))).unwrap(),
+            ),
+            (plugin.to_owned(), fresh(Some(rejected())).unwrap()),
+        ],
+    })));
+    assert_eq!(r.cause, Some(Cause::RejectedWhenFresh));
+    assert_eq!(r.cause_nonce.as_deref(), Some(plugin));
+    let reason = r.reason.unwrap_or_default();
+    assert!(
+        reason.contains("nonce abcdef0123: rejected-when-fresh: "),
+        "{reason}"
+    );
+    assert!(
+        reason.contains("nonce 0123456789: stale-copy: "),
+        "{reason}"
+    );
+    assert!(
+        reason.contains("carried by createNonceMiddleware"),
+        "{reason}"
     );
 }

@@ -36,6 +36,10 @@ pub struct PageResult {
     /// `unproven`); `None` for any other verdict.
     #[serde(default)]
     pub cause: Option<Cause>,
+    /// The rejected nonce the cause is about (a page with several takes the cause no cache
+    /// lifespan fixes first); `None` for a logged-in copy, whose cause is the whole page.
+    #[serde(default)]
+    pub cause_nonce: Option<String>,
     /// Whether the served copy is a logged-in user's render (admin bar, `logged-in` body
     /// class...): a private page in a shared cache, whatever its nonces say.
     #[serde(default)]
@@ -62,6 +66,7 @@ impl PageResult {
             died_at: None,
             notes: Vec::new(),
             cause: None,
+            cause_nonce: None,
             private_copy: false,
             private_evidence: Vec::new(),
         }
