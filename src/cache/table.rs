@@ -243,8 +243,8 @@ pub struct LayerSpec {
     /// Setting that keeps a URL out of the cache.
     pub exclude_setting: Setting,
     /// How to purge the layer's whole cache, in its own words: the fix for copies made before
-    /// the site's keys changed, and for a logged-in render in the cache. Not in the facts for
-    /// most layers, so marked unverified.
+    /// the site's keys changed, and for a logged-in render in the cache. Not read in the layers'
+    /// source or docs, so every row marks it unverified and the advice says so.
     pub purge: Setting,
     /// The setting that stops the layer caching logged-in users' renders (or, where the layer
     /// never does, what to check), for a private copy found in the cache.
