@@ -404,10 +404,17 @@ fn purge(
         setting,
         value: value.to_owned(),
         why: format!("{why}{}", unverified_words(verified)),
-        impact: format!(
-            "{} page(s) would be rendered again with an accepted nonce",
-            urls.len()
-        ),
+        impact: if cause == Cause::LoggedInCopy {
+            format!(
+                "{} logged-in render(s) would leave the cache; guests get their own render",
+                urls.len()
+            )
+        } else {
+            format!(
+                "{} page(s) would be rendered again with an accepted nonce",
+                urls.len()
+            )
+        },
         urls,
         cause: Some(cause),
     }
