@@ -14,13 +14,20 @@
 //!   need the nonce pages left out of the cache.
 //! - **esi**: LiteSpeed can fill `wp_rest` nonces in at delivery (ESI nonces).
 //! - **refresh**: a plugin nonce that breaks guests when stale is its author's to fix.
+//!
+//! Each dead page's proven cause ([`Cause`]) picks its fixes, because a fix for another cause
+//! cannot work: only `stale-copy` pages get (and count toward) lifespan, exclusion and ESI
+//! advice; `rejected-when-fresh` gets **code** (no cache setting helps); `copy-predates-key-change`
+//! gets **purge** in the layer's own words; a logged-in copy gets the layer's **logged-in**
+//! setting and a purge. An `unproven` page gets the lifespan advice marked unproven, counted
+//! nowhere.
 
 use std::collections::BTreeMap;
 
 use crate::cache::{self, LayerSpec, NO_KEY, UNKNOWN};
 use crate::clock::NonceClock;
 use crate::model::{
-    Id, NonceState, PageResult, Recommendation, RecommendationKind, Verdict, human_duration,
+    Cause, Id, NonceState, PageResult, Recommendation, RecommendationKind, Verdict, human_duration,
 };
 
 /// `UI path (option key)`, as the operator finds it.
@@ -63,7 +70,7 @@ fn stack(p: &PageResult) -> Vec<Id> {
 }
 
 /// What the advice needs of one page, and nothing more: the audit keeps one of these per page
-/// that advice can be about (about 150 bytes with its URL), instead of the whole row, so its
+/// that advice can be about (about 200 bytes with its URL), instead of the whole row, so its
 /// memory grows with the broken pages only and slowly.
 #[derive(Debug, Clone)]
 pub struct Finding {
@@ -74,6 +81,12 @@ pub struct Finding {
     stack: Box<[Id]>,
     /// (plugin, action) of each dead plugin nonce that breaks for guests.
     refresh: Box<[(Id, Id)]>,
+    /// Why the page is dead (dead pages only).
+    cause: Option<Cause>,
+    /// Whether the copy is a logged-in render.
+    private_copy: bool,
+    /// For a page whose nonce is rejected even fresh: the script/variable and plugin carrying it.
+    carrier: Option<(Id, Id)>,
 }
 
 impl Finding {
@@ -89,15 +102,34 @@ impl Finding {
                 (plugin, n.action.clone())
             })
             .collect();
-        if !matches!(p.verdict, Verdict::Dead | Verdict::Expiring) && refresh.is_empty() {
+        if !matches!(p.verdict, Verdict::Dead | Verdict::Expiring)
+            && refresh.is_empty()
+            && !p.private_copy
+        {
             return None;
         }
+        // The script that carries the nonce the cause is about (the first rejected one for rows
+        // written before causes named their nonce).
+        let carrier = p
+            .nonces
+            .iter()
+            .find(|n| p.cause_nonce.as_deref() == Some(n.value.as_str()))
+            .or_else(|| p.nonces.iter().find(|n| n.state == NonceState::Rejected))
+            .map(|n| {
+                (
+                    n.source.clone(),
+                    n.plugin.clone().unwrap_or(Id::Borrowed("unknown plugin")),
+                )
+            });
         Some(Self {
             url: p.url.as_str().into(),
             verdict: p.verdict,
             age_s: p.cache.age_s,
             stack: stack(p).into_boxed_slice(),
             refresh,
+            cause: (p.verdict == Verdict::Dead).then_some(p.cause).flatten(),
+            private_copy: p.private_copy,
+            carrier,
         })
     }
 }
@@ -134,12 +166,20 @@ pub fn recommend_findings(pages: &[Finding], clock: &NonceClock) -> Vec<Recommen
     let tick = clock.tick_len();
     let mut out: Vec<(usize, Recommendation)> = Vec::new();
 
-    // Group dead and expiring pages by every layer that can hold their copy.
+    // Group stale dead pages and expiring pages by every layer that can hold their copy: only
+    // a copy that outlived its nonce is fixed by a shorter life, an exclusion or ESI.
     let mut groups: BTreeMap<Option<&str>, Group> = BTreeMap::new();
-    for p in pages
-        .iter()
-        .filter(|p| matches!(p.verdict, Verdict::Dead | Verdict::Expiring))
-    {
+    let mut unproven: BTreeMap<Option<&str>, Group> = BTreeMap::new();
+    for p in pages.iter().filter(|p| {
+        p.verdict == Verdict::Expiring
+            || (p.verdict == Verdict::Dead
+                && matches!(p.cause, Some(Cause::StaleCopy | Cause::Unproven)))
+    }) {
+        let groups = if p.cause == Some(Cause::Unproven) {
+            &mut unproven
+        } else {
+            &mut groups
+        };
         let st = &p.stack;
         let share = safe_share(st, tick);
         let keys: Vec<Option<&str>> = if st.is_empty() {
@@ -178,9 +218,208 @@ pub fn recommend_findings(pages: &[Finding], clock: &NonceClock) -> Vec<Recommen
             }
         }
     }
+    for (layer, g) in &unproven {
+        let spec = layer.and_then(cache::spec);
+        let (_, mut r) = ttl(spec.map(|s| s.id), spec, g, tick);
+        r.cause = Some(Cause::Unproven);
+        r.why = format!(
+            "UNPROVEN: these pages could not be re-rendered past the cache (or the re-render did not miss it), so it is not proven that their copies outlived their nonces; if they did: {}",
+            r.why
+        );
+        r.impact = format!(
+            "not counted: the cause of these {} dead page(s) is unproven, and a lifespan fixes only copies that outlived their nonce",
+            g.dead.len()
+        );
+        out.push((0, r));
+    }
+    out.extend(code(pages));
+    out.extend(purge_and_private(pages));
     out.extend(refresh(pages));
-    out.sort_by_key(|(impact, _)| std::cmp::Reverse(*impact));
+    // Urgent causes first (a private copy leaks a user's page), then by impact.
+    out.sort_by_key(|(impact, r)| (urgency(r), std::cmp::Reverse(*impact)));
     out.into_iter().map(|(_, r)| r).collect()
+}
+
+fn urgency(r: &Recommendation) -> u8 {
+    match r.cause {
+        Some(Cause::LoggedInCopy) => 0,
+        Some(Cause::RejectedWhenFresh) => 1,
+        Some(Cause::CopyPredatesKeyChange) => 2,
+        _ => 3,
+    }
+}
+
+/// `code` advice for pages whose nonce is rejected even in a fresh render, one per script that
+/// carries it: no cache setting can help them, so none is offered.
+fn code(pages: &[Finding]) -> Vec<(usize, Recommendation)> {
+    let mut by_carrier: BTreeMap<(&str, &str), Vec<String>> = BTreeMap::new();
+    for p in pages
+        .iter()
+        .filter(|p| p.cause == Some(Cause::RejectedWhenFresh))
+    {
+        let (source, plugin) = p
+            .carrier
+            .as_ref()
+            .map_or(("the page's script", "unknown plugin"), |(s, pl)| {
+                (&**s, &**pl)
+            });
+        by_carrier
+            .entry((source, plugin))
+            .or_default()
+            .push(p.url.to_string());
+    }
+    by_carrier
+        .into_iter()
+        .map(|((source, plugin), urls)| {
+            (
+                urls.len(),
+                Recommendation {
+                    layer: None,
+                    kind: RecommendationKind::Code,
+                    setting: format!("the code that prints {source} ({plugin})"),
+                    value: "print wp_create_nonce( 'wp_rest' ) for the REST API".to_owned(),
+                    why: format!(
+                        "a fresh render, past every cache, prints a nonce the site rejects: core checks REST nonces (X-WP-Nonce or _wpnonce) as wp_rest, so {source} carries a nonce made for another action or another user; this is not a cache problem and no cache setting fixes it"
+                    ),
+                    impact: format!(
+                        "{} dead page(s) would carry an accepted nonce; no lifespan, exclusion or purge would have changed them",
+                        urls.len()
+                    ),
+                    urls,
+                    cause: Some(Cause::RejectedWhenFresh),
+                },
+            )
+        })
+        .collect()
+}
+
+/// The layer a copy came from: the outermost that can hold it (all of them for a purge).
+fn stack_keys(p: &Finding) -> Vec<Option<&str>> {
+    if p.stack.is_empty() {
+        vec![None]
+    } else {
+        p.stack.iter().map(|l| Some(&**l)).collect()
+    }
+}
+
+/// `purge` advice for copies made before a key change, and `logged-in` plus `purge` advice for
+/// private copies, per layer, in the layer's own words.
+fn purge_and_private(pages: &[Finding]) -> Vec<(usize, Recommendation)> {
+    let mut keyed: BTreeMap<Option<&str>, Vec<String>> = BTreeMap::new();
+    let mut private: BTreeMap<Option<&str>, Vec<String>> = BTreeMap::new();
+    for p in pages {
+        let into = if p.private_copy {
+            &mut private
+        } else if p.cause == Some(Cause::CopyPredatesKeyChange) {
+            &mut keyed
+        } else {
+            continue;
+        };
+        for k in stack_keys(p) {
+            into.entry(k).or_default().push(p.url.to_string());
+        }
+    }
+    let mut out = Vec::new();
+    for (layer, urls) in keyed {
+        let spec = layer.and_then(cache::spec);
+        out.push((
+            urls.len(),
+            purge(
+                spec,
+                Cause::CopyPredatesKeyChange,
+                "now, and after every change of the keys and salts in wp-config.php",
+                "these copies are younger than a nonce's shortest life, yet their nonces are rejected while a fresh render's is accepted: they were made with the site's old keys/salts (or for another session), and no lifespan or exclusion changes a copy that is already stored",
+                urls,
+            ),
+        ));
+    }
+    for (layer, urls) in private {
+        let spec = layer.and_then(cache::spec);
+        let (setting, verified) = match spec {
+            Some(s) => (
+                setting_text(s.logged_in_setting.ui_path, s.logged_in_setting.option_key),
+                s.logged_in_setting.verified,
+            ),
+            None => (
+                "the page cache: never store a response to a request with a wordpress_logged_in_ cookie".to_owned(),
+                true,
+            ),
+        };
+        out.push((
+            urls.len(),
+            Recommendation {
+                layer: spec.map(|s| s.id),
+                kind: RecommendationKind::LoggedIn,
+                setting,
+                value: "do not cache logged-in users' pages".to_owned(),
+                why: format!(
+                    "a logged-in user's render is stored in the shared cache and served to guests: it shows that user's toolbar and data and carries nonces no guest can use{}",
+                    unverified_words(verified)
+                ),
+                impact: format!(
+                    "{} page(s) would stop serving a logged-in user's render to everyone",
+                    urls.len()
+                ),
+                urls: urls.clone(),
+                cause: Some(Cause::LoggedInCopy),
+            },
+        ));
+        out.push((
+            urls.len(),
+            purge(
+                spec,
+                Cause::LoggedInCopy,
+                "now, after turning off caching for logged-in users",
+                "the stored private copies stay until purged, whatever the setting says from now on",
+                urls,
+            ),
+        ));
+    }
+    out
+}
+
+fn unverified_words(verified: bool) -> &'static str {
+    if verified {
+        ""
+    } else {
+        " (the setting's wording is not verified in this layer's source; check its documentation)"
+    }
+}
+
+fn purge(
+    spec: Option<&'static LayerSpec>,
+    cause: Cause,
+    value: &str,
+    why: &str,
+    urls: Vec<String>,
+) -> Recommendation {
+    let (setting, verified) = match spec {
+        Some(s) => (
+            setting_text(s.purge.ui_path, s.purge.option_key),
+            s.purge.verified,
+        ),
+        None => ("purge the page cache".to_owned(), true),
+    };
+    Recommendation {
+        layer: spec.map(|s| s.id),
+        kind: RecommendationKind::Purge,
+        setting,
+        value: value.to_owned(),
+        why: format!("{why}{}", unverified_words(verified)),
+        impact: if cause == Cause::LoggedInCopy {
+            format!(
+                "{} logged-in render(s) would leave the cache; guests get their own render",
+                urls.len()
+            )
+        } else {
+            format!(
+                "{} page(s) would be rendered again with an accepted nonce",
+                urls.len()
+            )
+        },
+        urls,
+        cause: Some(cause),
+    }
 }
 
 fn ttl(
@@ -253,6 +492,7 @@ fn ttl(
             urls,
             why,
             impact,
+            cause: Some(Cause::StaleCopy),
         },
     )
 }
@@ -289,6 +529,7 @@ fn unexpressible(
     (
         0,
         Recommendation {
+            cause: Some(Cause::StaleCopy),
             layer,
             kind: RecommendationKind::Ttl,
             setting,
@@ -355,6 +596,7 @@ fn exclude(spec: &'static LayerSpec, g: &Group) -> Option<(usize, Recommendation
     Some((
         overdue.len(),
         Recommendation {
+            cause: Some(Cause::StaleCopy),
             layer: Some(spec.id),
             kind: RecommendationKind::Exclude,
             setting: setting_text(
@@ -376,6 +618,7 @@ fn esi(spec: &'static LayerSpec, g: &Group) -> (usize, Recommendation) {
     (
         g.dead.len(),
         Recommendation {
+            cause: Some(Cause::StaleCopy),
             layer: Some(spec.id),
             kind: RecommendationKind::Esi,
             setting: "LiteSpeed Cache › ESI › Enable ESI (esi) and ESI Nonces (esi-nonce), with wp_rest in the list".to_owned(),
@@ -412,6 +655,7 @@ fn refresh(pages: &[Finding]) -> Vec<(usize, Recommendation)> {
             (
                 urls.len(),
                 Recommendation {
+            cause: None,
                     layer: None,
                     kind: RecommendationKind::Refresh,
                     setting: format!("{plugin} (for its authors, or a support request)"),
@@ -495,6 +739,7 @@ mod tests {
         let mut p = PageResult::error(url, Some(200), "");
         p.verdict = verdict;
         p.reason = None;
+        p.cause = (verdict == Verdict::Dead).then_some(Cause::StaleCopy);
         p.cache = CacheInfo {
             layer: layers
                 .iter()
@@ -799,6 +1044,105 @@ mod tests {
                 assert!(ex.setting.starts_with(spec.exclude_setting.ui_path));
             }
         }
+    }
+
+    fn with_cause(mut p: PageResult, cause: Cause) -> PageResult {
+        p.cause = Some(cause);
+        p
+    }
+
+    /// Each cause gets only the fixes that can work for it, and only stale copies count in a
+    /// lifespan's "would have been live".
+    #[test]
+    fn each_cause_gets_only_fixes_that_can_work() {
+        let old = Some(3 * 86_400);
+        let clock = NonceClock::default();
+        let rocket = &[("wp-rocket", Some(true))];
+        let stale = page("https://s/stale/", Verdict::Dead, rocket, old);
+        let mut wrong = with_cause(
+            page("https://s/wrong/", Verdict::Dead, rocket, Some(60)),
+            Cause::RejectedWhenFresh,
+        );
+        wrong.nonces = vec![crate::model::NonceRow {
+            value: "0123456789".to_owned(),
+            source: "myPlugin.nonce".into(),
+            action: "wp_rest".into(),
+            state: NonceState::Rejected,
+            plugin: Some("My Plugin".into()),
+            severity: None,
+            checked_for_guests: None,
+            dies_at: None,
+        }];
+        let keyed = with_cause(
+            page("https://s/keyed/", Verdict::Dead, rocket, Some(600)),
+            Cause::CopyPredatesKeyChange,
+        );
+        let mut private = with_cause(
+            page("https://s/private/", Verdict::Dead, rocket, Some(600)),
+            Cause::LoggedInCopy,
+        );
+        private.private_copy = true;
+        let unproven = with_cause(
+            page("https://s/unproven/", Verdict::Dead, rocket, old),
+            Cause::Unproven,
+        );
+        let r = recommend(&[stale, wrong, keyed, private, unproven], &clock);
+        let of = |k: RecommendationKind, c: Cause| {
+            r.iter()
+                .filter(|x| x.kind == k && x.cause == Some(c))
+                .collect::<Vec<_>>()
+        };
+        let ttl = of(RecommendationKind::Ttl, Cause::StaleCopy);
+        assert_eq!(ttl.len(), 1, "{r:#?}");
+        assert_eq!(ttl[0].urls, ["https://s/stale/"]);
+        assert_eq!(
+            ttl[0].impact,
+            "with a lifespan of 10 h, 1 of 1 dead page(s) would have been live"
+        );
+        let code = of(RecommendationKind::Code, Cause::RejectedWhenFresh);
+        assert_eq!(code.len(), 1);
+        assert_eq!(code[0].urls, ["https://s/wrong/"]);
+        assert!(
+            code[0].setting.contains("myPlugin.nonce (My Plugin)"),
+            "{}",
+            code[0].setting
+        );
+        assert!(code[0].why.contains("no cache setting fixes it"));
+        let purge = of(RecommendationKind::Purge, Cause::CopyPredatesKeyChange);
+        assert_eq!(purge.len(), 1);
+        assert_eq!(purge[0].urls, ["https://s/keyed/"]);
+        assert!(purge[0].setting.contains("Clear"), "{}", purge[0].setting);
+        let logged = of(RecommendationKind::LoggedIn, Cause::LoggedInCopy);
+        assert_eq!(logged.len(), 1);
+        assert!(
+            logged[0].setting.contains("logged-in"),
+            "{}",
+            logged[0].setting
+        );
+        assert_eq!(of(RecommendationKind::Purge, Cause::LoggedInCopy).len(), 1);
+        let maybe = of(RecommendationKind::Ttl, Cause::Unproven);
+        assert_eq!(maybe.len(), 1);
+        assert!(maybe[0].why.starts_with("UNPROVEN"), "{}", maybe[0].why);
+        assert!(
+            maybe[0].impact.starts_with("not counted"),
+            "{}",
+            maybe[0].impact
+        );
+        // No cache fix for code or key problems; private copies come first.
+        for x in &r {
+            if matches!(
+                x.kind,
+                RecommendationKind::Ttl | RecommendationKind::Exclude | RecommendationKind::Esi
+            ) {
+                assert!(
+                    !x.urls.iter().any(|u| u.contains("wrong")
+                        || u.contains("keyed")
+                        || u.contains("private")),
+                    "{x:?}"
+                );
+            }
+        }
+        assert_eq!(r[0].cause, Some(Cause::LoggedInCopy), "{r:#?}");
     }
 
     #[test]

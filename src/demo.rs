@@ -33,6 +33,23 @@ pub fn scenario(now: i64) -> SimConfig {
     }
 }
 
+/// [`scenario`] plus the dead pages a cache setting cannot fix, so the demo shows causes other
+/// than a stale copy: a plugin that prints a nonce for the wrong action (rejected even fresh)
+/// and a logged-in user's render stored in the cache (a private copy). Kept apart from
+/// [`scenario`], whose report is the golden files' fixture.
+pub fn scenario_with_causes(now: i64) -> SimConfig {
+    let mut config = scenario(now);
+    config.pages.extend([
+        SimPage::new("/events/", Shape::WpApiSettings)
+            .with_action("wp_rest_events")
+            .cached_at(now - 20 * 60),
+        SimPage::new("/members/", Shape::WpApiSettings)
+            .logged_in_copy()
+            .cached_at(now - 2 * 3600),
+    ]);
+    config
+}
+
 /// What the demo shows, printed before its report.
 pub const EXPLANATION: &str = "\
 This demo audits a simulated WordPress site running on this machine (loopback only).
@@ -42,14 +59,18 @@ site's REST API checks nonces exactly as core's rest_cookie_check_errors() does.
 Expect: / and /shop/ fresh (rendered this tick), /about/ expiring (rendered last tick),
 /blog/hello-world/ and /blog/launch-week/ dead (cached 30 h and 6 days ago: their REST
 calls now fail with 403 rest_cookie_invalid_nonce), /contact/ without a nonce.
-The advice at the end says which cache setting would have prevented the dead pages.
+Two more dead pages have causes no cache lifespan fixes: /events/ prints a nonce made for
+the wrong action (rejected even when rendered fresh: a code fix), and /members/ is a
+logged-in user's render stored in the cache (a private copy: stop caching logged-in users,
+then purge). Each dead page is re-rendered once past the cache to prove its cause.
+The advice at the end groups the fixes by cause.
 ";
 
 /// Starts the simulated site, audits it with `config`'s settings (its target is replaced), and
 /// returns the report. The site stops when this returns.
 pub async fn run_demo(mut config: AuditConfig, events: EventSink) -> Result<Report, AuditError> {
     let now = chrono::Utc::now().timestamp();
-    let site = SimSite::start(scenario(now))
+    let site = SimSite::start(scenario_with_causes(now))
         .await
         .map_err(|e| AuditError::Demo(e.to_string()))?;
     let target = format!("{}/", site.base_url());

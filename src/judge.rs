@@ -11,7 +11,8 @@ use chrono::{DateTime, Utc};
 use crate::clock::{NonceClock, utc};
 use crate::extract;
 use crate::model::{
-    CacheInfo, NonceRow, NonceState, PageResult, ProbeOutcome, Severity, Verdict, human_duration,
+    CacheInfo, Cause, NonceRow, NonceState, PageResult, ProbeOutcome, Severity, Verdict,
+    human_duration,
 };
 
 /// What the audit saw of one page, from its fetch to the answers about its nonces.
@@ -48,8 +49,8 @@ pub enum Fetch {
         /// The error page's `<title>`, which often says more than the code.
         title: Option<String>,
     },
-    /// A 2xx page.
-    Page(Page),
+    /// A 2xx page (boxed: it is by far the largest variant).
+    Page(Box<Page>),
 }
 
 /// A page that was served, with what was found in it and what the site said of its nonces.
@@ -67,6 +68,35 @@ pub struct Page {
     pub notes: Vec<String>,
     /// What the REST API said.
     pub rest: Rest,
+    /// The logged-in markers found in the copy ([`extract::private_copy`]); empty for a
+    /// guest's page.
+    pub private: Vec<String>,
+    /// The counterfactual of each rejected nonce (by value): the page re-rendered past the
+    /// cache, and the site's answer for the fresh render's nonce in its place. A rejected nonce
+    /// missing here was not re-rendered.
+    pub rerenders: Vec<(String, Rerender)>,
+}
+
+/// What re-rendering a dead page past the cache (a cache-busting query) showed: the one
+/// experiment that tells a stale copy from a page whose code prints a wrong nonce.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rerender {
+    /// No usable answer came back (the reason says why).
+    Failed(String),
+    /// Nothing showed the answer missed the cache (the same nonce with a HIT or the same stamp):
+    /// the cache seems to ignore the query string, so the experiment proves nothing.
+    Cached(String),
+    /// A fresh render, past the cache.
+    Fresh {
+        /// How the answer was shown to have missed the cache (a different nonce, a MISS
+        /// header, no stamp, a fresh stamp).
+        missed: String,
+        /// The fresh render's `wp_rest` nonce in the dead one's place (same script or
+        /// variable), when it has one.
+        nonce: Option<String>,
+        /// The site's answer for that nonce.
+        answer: Option<ProbeOutcome>,
+    },
 }
 
 /// The REST side of a page: whether its `wp_rest` nonces could be asked about, and the answers.
@@ -134,7 +164,7 @@ pub fn judge(evidence: Evidence, clock: &NonceClock) -> PageResult {
             }
             return failed(Some(status), reason);
         }
-        Fetch::Page(p) => p,
+        Fetch::Page(p) => *p,
     };
     let mut result = PageResult {
         url,
@@ -149,6 +179,10 @@ pub fn judge(evidence: Evidence, clock: &NonceClock) -> PageResult {
         final_url,
         died_at: None,
         notes: page.notes,
+        cause: None,
+        cause_nonce: None,
+        private_copy: !page.private.is_empty(),
+        private_evidence: page.private,
     };
     let page_time = page.date;
     match page.rest {
@@ -172,7 +206,201 @@ pub fn judge(evidence: Evidence, clock: &NonceClock) -> PageResult {
             judge_probed(clock, &mut result, &answers, page_time);
         }
     }
+    if result.verdict == Verdict::Dead {
+        let (cause, nonce, why) = page_cause(clock, &result, &page.rerenders, page_time);
+        result.cause = Some(cause);
+        result.cause_nonce = nonce;
+        if let Some(r) = result.reason.as_mut() {
+            r.push_str(&format!("; cause {cause}: {why}"));
+        }
+    }
+    // A dead private copy says so in its cause; any other verdict says it first in its reason.
+    if result.private_copy && result.verdict != Verdict::Dead {
+        let words = format!(
+            "this copy is a logged-in user's render ({}), served from the cache to guests",
+            result.private_evidence.join(", ")
+        );
+        result.reason = Some(match result.reason.take() {
+            Some(r) => format!("{words}; {r}"),
+            None => words,
+        });
+    }
     result
+}
+
+/// Why a dead page is dead, with the rejected nonce it is about and the words that prove it.
+///
+/// A logged-in copy is that whatever its nonces say. Otherwise each rejected nonce gets its own
+/// cause from its counterfactual, and the page takes the one a cache lifespan cannot fix first
+/// (rejected-when-fresh, then copy-predates-key-change, then unproven, then stale-copy): a page
+/// with a stale core nonce and a plugin's wrong one stays dead after any lifespan change, so it
+/// must not count as saved by one.
+fn page_cause(
+    clock: &NonceClock,
+    page: &PageResult,
+    rerenders: &[(String, Rerender)],
+    now: Option<i64>,
+) -> (Cause, Option<String>, String) {
+    if page.private_copy {
+        return (
+            Cause::LoggedInCopy,
+            None,
+            format!(
+                "the copy is a logged-in user's render ({}); its nonces belong to that user, and the cache hands it to every guest",
+                page.private_evidence.join(", ")
+            ),
+        );
+    }
+    let mut dead: Vec<&str> = Vec::new();
+    for n in page
+        .nonces
+        .iter()
+        .filter(|n| n.state == NonceState::Rejected)
+    {
+        if !dead.contains(&n.value.as_str()) {
+            dead.push(&n.value);
+        }
+    }
+    let rank = |c: Cause| match c {
+        Cause::RejectedWhenFresh => 0,
+        Cause::CopyPredatesKeyChange => 1,
+        Cause::Unproven => 2,
+        Cause::StaleCopy => 3,
+        Cause::LoggedInCopy => 4,
+    };
+    let mut each: Vec<(Cause, &str, String)> = dead
+        .iter()
+        .map(|n| {
+            let r = rerenders.iter().find(|(v, _)| v == n).map(|(_, r)| r);
+            let (c, why) = cause_of(clock, page, n, r, now);
+            (c, *n, why)
+        })
+        .collect();
+    each.sort_by_key(|(c, _, _)| rank(*c));
+    let Some((cause, nonce, why)) = each.first().cloned() else {
+        return (
+            Cause::Unproven,
+            None,
+            "no rejected nonce to re-render".to_owned(),
+        );
+    };
+    let why = if each.len() > 1 {
+        each.iter()
+            .map(|(c, n, w)| format!("nonce {n}: {c}: {w}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    } else {
+        why
+    };
+    (cause, Some(nonce.to_owned()), why)
+}
+
+/// Why one rejected nonce is dead, from its counterfactual re-render (see [`Cause`]), with the
+/// words that prove it. Anything the evidence does not prove is [`Cause::Unproven`].
+fn cause_of(
+    clock: &NonceClock,
+    page: &PageResult,
+    dead: &str,
+    rerender: Option<&Rerender>,
+    now: Option<i64>,
+) -> (Cause, String) {
+    let by_age = match page.cache.age_s {
+        Some(a) if !page.cache.approximate && a >= clock.tick_len() => format!(
+            "; by its age alone ({}) the copy may have outlived its nonce, which is not proven",
+            human_duration(a)
+        ),
+        _ => String::new(),
+    };
+    let unproven = |why: String| (Cause::Unproven, format!("{why}{by_age}"));
+    let (missed, fresh_nonce, answer) = match rerender {
+        None => return unproven("the page was not re-rendered past the cache".to_owned()),
+        Some(Rerender::Failed(e)) => {
+            return unproven(format!("the re-render past the cache failed ({e})"));
+        }
+        Some(Rerender::Cached(why)) => {
+            return unproven(format!(
+                "the re-render with a cache-busting query was not shown to miss the cache ({why}): the cache seems to ignore query strings, so no fresh render could be had"
+            ));
+        }
+        Some(Rerender::Fresh {
+            missed,
+            nonce,
+            answer,
+        }) => (missed, nonce, answer),
+    };
+    let Some(fresh) = fresh_nonce else {
+        return unproven(format!(
+            "the fresh render ({missed}) carries no wp_rest nonce in the place of the dead one"
+        ));
+    };
+    match answer {
+        Some(ProbeOutcome::Rejected { .. }) => {
+            let carrier = page
+                .nonces
+                .iter()
+                .find(|n| n.value == dead)
+                .map(|n| {
+                    format!(
+                        "{} ({})",
+                        n.source,
+                        n.plugin.as_deref().unwrap_or("unknown plugin")
+                    )
+                })
+                .unwrap_or_else(|| "the page's script".to_owned());
+            (
+                Cause::RejectedWhenFresh,
+                format!(
+                    "a fresh render ({missed}) prints nonce {fresh}, and the site rejects it too: the nonce carried by {carrier} is not one core's REST check accepts. Core checks REST nonces as wp_rest, so the page must print wp_create_nonce( 'wp_rest' ) (made for a logged-out visitor); no cache setting fixes this"
+                ),
+            )
+        }
+        Some(ProbeOutcome::Accepted { .. }) => {
+            let (Some(generated), Some(age), Some(now)) = (
+                page.cache.generated_at.map(|g| g.timestamp()),
+                page.cache.age_s,
+                now,
+            ) else {
+                return unproven(format!(
+                    "a fresh render ({missed}) gets an accepted nonce, so the cached copy is to blame, but the copy's age is unknown: an outlived nonce and a copy made before a key change cannot be told apart"
+                ));
+            };
+            if page.cache.approximate {
+                return unproven(format!(
+                    "a fresh render ({missed}) gets an accepted nonce, but the copy's age ({}) is only approximate",
+                    human_duration(age)
+                ));
+            }
+            if now > clock.dies_at_for_generation(generated) {
+                (
+                    Cause::StaleCopy,
+                    format!(
+                        "a fresh render ({missed}) gets an accepted nonce, and the copy ({} old) is old enough to have outlived its nonce",
+                        human_duration(age)
+                    ),
+                )
+            } else if age < clock.tick_len() {
+                (
+                    Cause::CopyPredatesKeyChange,
+                    format!(
+                        "a fresh render ({missed}) gets an accepted nonce, but the copy is only {} old, less than a nonce's shortest life ({}): age cannot explain it; the copy was made before the site's keys/salts changed, or for another session",
+                        human_duration(age),
+                        human_duration(clock.tick_len())
+                    ),
+                )
+            } else {
+                unproven(format!(
+                    "a fresh render ({missed}) gets an accepted nonce, but by its generation time the copy ({} old) should still be live",
+                    human_duration(age)
+                ))
+            }
+        }
+        Some(ProbeOutcome::Inconclusive { reason, .. }) => unproven(format!(
+            "the fresh render's nonce {fresh} got no clear answer ({reason})"
+        )),
+        None => unproven(format!(
+            "the fresh render's nonce {fresh} was not asked about"
+        )),
+    }
 }
 
 /// The verdict of a page whose `wp_rest` nonces the site answered for.

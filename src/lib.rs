@@ -40,3 +40,5 @@ mod verify;
 pub use audit::{AuditConfig, AuditError, run};
 pub use discover::Target;
 pub use model::{PageResult, Report, Verdict};
+// The query parameter of every cache-busted request, so operators can recognise it in logs.
+pub use verify::CACHE_BUSTER;

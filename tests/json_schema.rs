@@ -88,6 +88,35 @@ async fn reports_of_every_kind_of_site_validate() {
             now: NOW,
             ..SimConfig::default()
         },
+        // Every cause, a private copy and every new recommendation kind.
+        nonce_audit::demo::scenario_with_causes(NOW),
+        SimConfig {
+            pages: vec![
+                SimPage::new("/k/", Shape::WpApiSettings)
+                    .copy_made_with_salt("old-keys")
+                    .cached_at(NOW - 600),
+                SimPage::new("/p/", Shape::NoNonce)
+                    .logged_in_copy()
+                    .cached_at(NOW - 600),
+            ],
+            now: NOW,
+            ..SimConfig::default()
+        },
+        // Unproven causes and an unknown age (local stamps, no way to the offset).
+        SimConfig {
+            pages: vec![SimPage::new("/u/", Shape::WpApiSettings).cached_at(NOW - 2 * 86_400)],
+            face: CacheFace::new(
+                &[("x-litespeed-cache", "hit")],
+                &[("x-litespeed-cache", "miss")],
+                false,
+                Some("<!-- Page cached by LiteSpeed Cache 7.9 on {{local}} -->"),
+            ),
+            gmt_offset_s: 3 * 3600,
+            index_blocked: true,
+            cache_ignores_query: true,
+            now: NOW,
+            ..SimConfig::default()
+        },
     ];
     for (i, cfg) in scenarios.into_iter().enumerate() {
         let site = SimSite::start(cfg).await.unwrap();

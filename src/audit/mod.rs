@@ -134,6 +134,7 @@ pub async fn run(config: &AuditConfig, events: EventSink) -> Result<Report, Audi
         clock: NonceClock::new(config.nonce_life_s),
         calibrator: Calibrator::default(),
         server_time: Mutex::new(None),
+        rerenders: crate::once::OnceMap::default(),
     });
 
     let (tx, rx) = mpsc::channel::<PageUrl>(CHANNEL_CAPACITY);

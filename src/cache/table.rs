@@ -242,6 +242,13 @@ pub struct LayerSpec {
     pub ttl_setting: Setting,
     /// Setting that keeps a URL out of the cache.
     pub exclude_setting: Setting,
+    /// How to purge the layer's whole cache, in its own words: the fix for copies made before
+    /// the site's keys changed, and for a logged-in render in the cache. Not read in the layers'
+    /// source or docs, so every row marks it unverified and the advice says so.
+    pub purge: Setting,
+    /// The setting that stops the layer caching logged-in users' renders (or, where the layer
+    /// never does, what to check), for a private copy found in the cache.
+    pub logged_in_setting: Setting,
     /// Setting that makes copies datable (turns a timestamp comment on), if one exists.
     pub dating_setting: Option<Setting>,
     /// Built-in way of keeping nonces fresh in cached pages, or `"none"`.
@@ -405,6 +412,14 @@ pub static LAYERS: &[LayerSpec] = &[
             "WP Rocket › Settings › Advanced Rules › Never Cache URL(s)",
             "cache_reject_uri",
         ),
+        purge: unverified_setting(
+            "WP Rocket › Dashboard › Clear and preload cache (or the toolbar's WP Rocket › Clear cache)",
+            "rocket_clean_domain()",
+        ),
+        logged_in_setting: unverified_setting(
+            "WP Rocket › Settings › Cache › Enable caching for logged-in WordPress users: off",
+            "cache_logged_user = 0",
+        ),
         dating_setting: None,
         nonce_mechanism: "none; the 10 h default lifespan is chosen to stay under the nonce life (WP Rocket docs: 10 h or less, 8 h if in doubt)",
         slack_s: 3600,
@@ -471,6 +486,14 @@ pub static LAYERS: &[LayerSpec] = &[
             "LiteSpeed Cache › Cache › Excludes › Do Not Cache URIs",
             "cache-exc",
         ),
+        purge: unverified_setting(
+            "LiteSpeed Cache › Toolbox › Purge › Purge All",
+            "litespeed_purge_all",
+        ),
+        logged_in_setting: unverified_setting(
+            "LiteSpeed Cache › Cache › Cache › Cache Logged-in Users: off",
+            "cache-priv = 0",
+        ),
         dating_setting: None,
         nonce_mechanism: "ESI Nonces (esi-nonce; the predefined list includes wp_rest): needs Cache › ESI › Enable ESI (esi, off by default) and LiteSpeed Enterprise, ADC or QUIC.cloud (not OpenLiteSpeed); nonce block TTL ceil(nonce_life/2)",
         slack_s: 0,
@@ -529,6 +552,14 @@ pub static LAYERS: &[LayerSpec] = &[
         exclude_setting: setting(
             "Settings › WP Super Cache › Advanced › Rejected URL Strings",
             "$cache_rejected_uri",
+        ),
+        purge: unverified_setting(
+            "Settings › WP Super Cache › Easy › Delete Cache",
+            "wp_cache_clear_cache()",
+        ),
+        logged_in_setting: unverified_setting(
+            "Settings › WP Super Cache › Advanced › Disable caching for visitors who have a cookie set in their browser (or for logged-in visitors)",
+            "wp_cache_not_logged_in",
         ),
         dating_setting: Some(setting(
             "Settings › WP Super Cache › Debug › Cache Status Messages",
@@ -611,6 +642,14 @@ pub static LAYERS: &[LayerSpec] = &[
             "Performance › Page Cache › Advanced › Never cache the following pages",
             "pgcache.reject.uri",
         ),
+        purge: unverified_setting(
+            "Performance › Dashboard › Empty all caches",
+            "w3tc_flush_all()",
+        ),
+        logged_in_setting: unverified_setting(
+            "Performance › Page Cache › Don't cache pages for logged in users: on",
+            "pgcache.reject.logged",
+        ),
         dating_setting: Some(unverified_setting(UNKNOWN, "pgcache.debug")),
         nonce_mechanism: "none (fragment caching and mfunc dynamic tags need the operator's code)",
         slack_s: 0,
@@ -670,6 +709,11 @@ pub static LAYERS: &[LayerSpec] = &[
             "Settings › WP Fastest Cache › Exclude › Exclude Pages",
             "WpFastestCacheExclude",
         ),
+        purge: unverified_setting("WP Fastest Cache › Delete Cache › Clear All Cache", NO_KEY),
+        logged_in_setting: unverified_setting(
+            "WP Fastest Cache › Settings › Logged-in Users: Don't show the cached version for logged-in users: on",
+            "wpFastestCacheLoggedInUser",
+        ),
         dating_setting: None,
         nonce_mechanism: "none",
         slack_s: 0,
@@ -711,6 +755,14 @@ pub static LAYERS: &[LayerSpec] = &[
             "Settings › Cache Enabler › Cache Exclusions › Page Paths",
             "excluded_page_paths",
         ),
+        purge: unverified_setting(
+            "Cache Enabler › Clear Site Cache (toolbar)",
+            "cache_enabler_clear_complete_cache",
+        ),
+        logged_in_setting: unverified_setting(
+            "none needed: Cache Enabler bypasses its cache for logged-in users; look for a plugin or host rule that caches them",
+            NO_KEY,
+        ),
         dating_setting: None,
         nonce_mechanism: "none",
         slack_s: 0,
@@ -748,6 +800,11 @@ pub static LAYERS: &[LayerSpec] = &[
         exclude_setting: setting(
             "WP-Optimize › Cache › Advanced tab › URLs to exclude from caching",
             "cache_exception_urls",
+        ),
+        purge: unverified_setting("WP-Optimize › Cache › Page cache › Purge cache", NO_KEY),
+        logged_in_setting: unverified_setting(
+            "WP-Optimize › Cache › Page cache › Serve cached pages to logged in users: off",
+            "enable_user_caching",
         ),
         dating_setting: None,
         nonce_mechanism: "none",
@@ -807,6 +864,11 @@ pub static LAYERS: &[LayerSpec] = &[
             "Settings › Breeze › Advanced Options › Never Cache URL(s) (internal cache only; Varnish exclusions are separate)",
             "breeze-exclude-urls",
         ),
+        purge: unverified_setting("Breeze › Purge All Cache (toolbar)", NO_KEY),
+        logged_in_setting: unverified_setting(
+            "Breeze › Basic Options › Cache Logged-in Users: off",
+            "breeze-logged-in",
+        ),
         dating_setting: None,
         nonce_mechanism: "none",
         slack_s: 0,
@@ -865,6 +927,11 @@ pub static LAYERS: &[LayerSpec] = &[
             "Powered Cache › Page Cache › Advanced › never cache these URIs",
             "rejected_uri",
         ),
+        purge: unverified_setting("Powered Cache › Purge All Cache (toolbar)", NO_KEY),
+        logged_in_setting: unverified_setting(
+            "Powered Cache › Page Cache › Cache logged-in users: off",
+            "loggedin_user_cache",
+        ),
         dating_setting: None,
         nonce_mechanism: "none",
         slack_s: 0,
@@ -894,6 +961,11 @@ pub static LAYERS: &[LayerSpec] = &[
         exclude_setting: unverified_setting(
             "Speed Optimizer › Caching › exclude URLs (label UNVERIFIED)",
             "siteground_optimizer_excluded_urls",
+        ),
+        purge: unverified_setting("Speed Optimizer › Caching › Purge SG Cache", NO_KEY),
+        logged_in_setting: unverified_setting(
+            "Speed Optimizer › Caching: keep the host's rule that bypasses the cache for WordPress login cookies",
+            NO_KEY,
         ),
         dating_setting: None,
         nonce_mechanism: "none (its JS combiner leaves scripts containing `nonce` inline)",
@@ -942,6 +1014,14 @@ pub static LAYERS: &[LayerSpec] = &[
         exclude_setting: setting(
             "nginx config: $skip_cache rules feeding fastcgi_cache_bypass and fastcgi_no_cache",
             "$skip_cache",
+        ),
+        purge: unverified_setting(
+            "empty the fastcgi_cache_path directory (or Nginx Helper › Purge Entire Cache)",
+            "fastcgi_cache_path",
+        ),
+        logged_in_setting: unverified_setting(
+            "set fastcgi_cache_bypass and fastcgi_no_cache when the request has a wordpress_logged_in_ cookie",
+            "fastcgi_cache_bypass / fastcgi_no_cache",
         ),
         dating_setting: Some(setting(
             "Nginx Helper › Enable Nginx Timestamp in HTML",
@@ -1006,6 +1086,11 @@ pub static LAYERS: &[LayerSpec] = &[
             "Comet Cache › Plugin Options › URI Exclusions › Don't Cache These Special URI Exclusion Patterns?",
             "exclude_uris",
         ),
+        purge: unverified_setting("Comet Cache › Clear Cache (toolbar)", NO_KEY),
+        logged_in_setting: unverified_setting(
+            "Comet Cache › Logged-In Users › Cache logged-in users: No",
+            "when_logged_in",
+        ),
         dating_setting: Some(unverified_setting(UNKNOWN, "debugging_enable")),
         nonce_mechanism: "narrow: with cache_nonce_values = 0 (default) pages containing _wpnonce or akismet_comment_nonce are not cached and cached copies containing them are refused after 12 h; REST nonces (wpApiSettings, createNonceMiddleware) do not match",
         slack_s: 0,
@@ -1044,6 +1129,11 @@ pub static LAYERS: &[LayerSpec] = &[
         ttl_note: "no lifespan by default (clear_interval.enabled false; interval 720 h when on)",
         ttl_setting: unverified_setting(UNKNOWN, "clear_interval"),
         exclude_setting: unverified_setting(UNKNOWN, "exclude.url_strings"),
+        purge: unverified_setting("Hummingbird › Caching › Page Caching › Clear cache", NO_KEY),
+        logged_in_setting: unverified_setting(
+            "Hummingbird › Caching › Page Caching › Settings › Cache for logged in users: off",
+            "cache_for_logged_in",
+        ),
         dating_setting: Some(unverified_setting(UNKNOWN, "cache_identifier")),
         nonce_mechanism: "none",
         slack_s: 0,
@@ -1106,6 +1196,11 @@ pub static LAYERS: &[LayerSpec] = &[
             "Batcache configuration code: set $batcache['max_age'] = 0 for that URL",
             "$batcache['max_age']",
         ),
+        purge: unverified_setting("flush the object cache (wp cache flush)", NO_KEY),
+        logged_in_setting: unverified_setting(
+            "Batcache skips requests with a wordpress_logged_in_ cookie by default; check the cookie list in batcache's settings array",
+            "$batcache->cookie",
+        ),
         dating_setting: Some(setting("Batcache configuration: $debug = true", "$debug")),
         nonce_mechanism: "none",
         slack_s: 0,
@@ -1148,6 +1243,11 @@ pub static LAYERS: &[LayerSpec] = &[
             "Super Page Cache › Prevent the following URIs to be cached",
             UNKNOWN,
         ),
+        purge: unverified_setting("Super Page Cache › Purge whole cache", NO_KEY),
+        logged_in_setting: unverified_setting(
+            "Super Page Cache › Cache › Bypass the cache for logged-in users: on",
+            NO_KEY,
+        ),
         dating_setting: None,
         nonce_mechanism: "none",
         slack_s: 0,
@@ -1173,6 +1273,14 @@ pub static LAYERS: &[LayerSpec] = &[
         ),
         exclude_setting: setting(
             "Cloudflare dashboard › Cache Rules › Bypass cache (or Page Rule Cache Level: Bypass)",
+            NO_KEY,
+        ),
+        purge: unverified_setting(
+            "Cloudflare dashboard › Caching › Configuration › Purge Everything",
+            NO_KEY,
+        ),
+        logged_in_setting: unverified_setting(
+            "a Cache Rule that bypasses the cache when the Cookie holds wordpress_logged_in_",
             NO_KEY,
         ),
         dating_setting: None,
@@ -1220,6 +1328,14 @@ pub static LAYERS: &[LayerSpec] = &[
             "Cloudflare Page Rule Cache Level: Bypass, or the Cloudflare plugin filter cloudflare_use_cache returning false for that URL",
             "cloudflare_use_cache",
         ),
+        purge: unverified_setting(
+            "Cloudflare dashboard › Caching › Configuration › Purge Everything (or the plugin's Purge Cache)",
+            NO_KEY,
+        ),
+        logged_in_setting: unverified_setting(
+            "APO bypasses on wordpress_logged_in_ cookies by default; check no Cache Rule overrides it",
+            NO_KEY,
+        ),
         dating_setting: None,
         nonce_mechanism: "none automatic; Cloudflare recommends an Edge Cache TTL rule for pages that generate nonces",
         slack_s: 0,
@@ -1251,6 +1367,11 @@ pub static LAYERS: &[LayerSpec] = &[
         ttl_note: "from the origin's Cache-Control or the service's VCL",
         ttl_setting: setting("Fastly VCL or the origin's Cache-Control", NO_KEY),
         exclude_setting: setting("Fastly VCL or the origin's cache headers", NO_KEY),
+        purge: unverified_setting("Fastly › Purge › Purge all", NO_KEY),
+        logged_in_setting: unverified_setting(
+            "VCL: return(pass) when the Cookie holds wordpress_logged_in_",
+            NO_KEY,
+        ),
         dating_setting: None,
         nonce_mechanism: "none",
         slack_s: 0,
@@ -1290,6 +1411,14 @@ pub static LAYERS: &[LayerSpec] = &[
             "Varnish VCL (return (pass) in vcl_recv) or host panel (Cloudways: Application › Application Settings › Varnish Settings › Add New Rule › Type URL)",
             NO_KEY,
         ),
+        purge: unverified_setting(
+            "varnishadm \"ban req.http.host == <site> && req.url ~ .\"",
+            NO_KEY,
+        ),
+        logged_in_setting: unverified_setting(
+            "VCL vcl_recv: return (pass) when req.http.Cookie ~ \"wordpress_logged_in_\" (and never cache a response that sets cookies)",
+            NO_KEY,
+        ),
         dating_setting: None,
         nonce_mechanism: "none",
         slack_s: 0,
@@ -1320,6 +1449,14 @@ pub static LAYERS: &[LayerSpec] = &[
         ),
         exclude_setting: unverified_setting(
             "Kinsta support (custom cache exclusions); self-service UI UNVERIFIED",
+            NO_KEY,
+        ),
+        purge: unverified_setting(
+            "MyKinsta › Sites › Tools › Site cache › Clear cache",
+            NO_KEY,
+        ),
+        logged_in_setting: unverified_setting(
+            "MyKinsta: the host bypasses logged-in cookies; ask Kinsta support if a logged-in page was cached",
             NO_KEY,
         ),
         dating_setting: None,
@@ -1360,6 +1497,11 @@ pub static LAYERS: &[LayerSpec] = &[
             "cache exclusion rule (WP Engine support / User Portal; exact UI UNVERIFIED)",
             NO_KEY,
         ),
+        purge: unverified_setting("WP Engine User Portal › Caching › Clear all caches", NO_KEY),
+        logged_in_setting: unverified_setting(
+            "WP Engine bypasses logged-in cookies; ask WP Engine support if a logged-in page was cached",
+            NO_KEY,
+        ),
         dating_setting: None,
         nonce_mechanism: "none",
         slack_s: 0,
@@ -1391,6 +1533,14 @@ pub static LAYERS: &[LayerSpec] = &[
             "send Cache-Control: private or no-cache for that page (filter pantheon_skip_cache_control or a send_headers hook), or a NO_CACHE cookie",
             "pantheon_skip_cache_control",
         ),
+        purge: unverified_setting(
+            "Pantheon dashboard › Clear Caches (terminus env:clear-cache)",
+            NO_KEY,
+        ),
+        logged_in_setting: unverified_setting(
+            "Pantheon's edge bypasses session cookies; make sure the login cookie is not renamed or stripped",
+            NO_KEY,
+        ),
         dating_setting: None,
         nonce_mechanism: "none built in (pantheon-advanced-page-cache PR #282 caps max-age below the nonce life on responses that create nonces)",
         slack_s: 0,
@@ -1415,6 +1565,14 @@ pub static LAYERS: &[LayerSpec] = &[
         ttl_note: "200 responses kept 30 min at the edge (browser max-age=300); a stale copy may be served up to 12 h (read as 12 h in total); REST GETs 1 min",
         ttl_setting: unverified_setting("origin max-age / VIP TTL manager (UNVERIFIED)", NO_KEY),
         exclude_setting: setting("send no-cache headers for that URL", NO_KEY),
+        purge: unverified_setting(
+            "VIP Dashboard › Cache › Purge (or wpcom_vip_purge_edge_cache_for_url)",
+            NO_KEY,
+        ),
+        logged_in_setting: unverified_setting(
+            "VIP's edge bypasses logged-in cookies; ask VIP support if a logged-in page was cached",
+            NO_KEY,
+        ),
         dating_setting: None,
         nonce_mechanism: "none",
         slack_s: 41_400,
@@ -1531,7 +1689,12 @@ mod tests {
     #[test]
     fn settings_are_never_blank() {
         for layer in LAYERS {
-            for s in [layer.ttl_setting, layer.exclude_setting] {
+            for s in [
+                layer.ttl_setting,
+                layer.exclude_setting,
+                layer.purge,
+                layer.logged_in_setting,
+            ] {
                 assert!(!s.ui_path.is_empty(), "{}", layer.id);
                 assert!(!s.option_key.is_empty(), "{}", layer.id);
             }

@@ -37,6 +37,7 @@ mod html;
 mod html_oracle;
 mod page;
 mod patterns;
+mod private;
 mod root;
 mod scan;
 #[cfg(test)]
@@ -48,6 +49,7 @@ pub use patterns::{
     GuestCheck, Matcher, NONCE_PATTERNS, NOT_NONCE_KEY_PARTS, NoncePattern, SCRIPT_TRIGGERS,
     Severity, UNKNOWN_ACTION, WP_REST, pattern_for,
 };
+pub use private::{PRIVATE_MARKERS, PrivateMarker, private_copy};
 pub use root::{API_REL, rest_root_from_link_header};
 
 use serde::Serialize;

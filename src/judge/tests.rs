@@ -51,14 +51,16 @@ fn cached(layer: &'static str, age: i64) -> CacheInfo {
 }
 
 fn page(nonces: Vec<NonceRow>, cache: CacheInfo, rest: Rest) -> Fetch {
-    Fetch::Page(Page {
+    Fetch::Page(Box::new(Page {
         status: 200,
         date: Some(NOW),
         nonces,
         cache,
         notes: Vec::new(),
         rest,
-    })
+        private: Vec::new(),
+        rerenders: Vec::new(),
+    }))
 }
 
 /// A WP Rocket copy `age` seconds old carrying one `wp_rest` nonce, and the site's answer.
@@ -419,4 +421,255 @@ fn nonces_to_probe_are_the_distinct_rest_ones_in_page_order() {
         rest_nonce("bbbbbbbbbb"),
     ];
     assert_eq!(nonces_to_probe(&rows), vec!["bbbbbbbbbb", "aaaaaaaaaa"]);
+}
+
+/// A page whose only nonce the site rejects, with the counterfactual `rerender`.
+fn dead_page(cache: CacheInfo, rerender: Option<Rerender>, private: &[&str]) -> Fetch {
+    Fetch::Page(Box::new(Page {
+        status: 200,
+        date: Some(NOW),
+        nonces: vec![rest_nonce("0123456789")],
+        cache,
+        notes: Vec::new(),
+        rest: probed(&[("0123456789", rejected())]),
+        private: private.iter().map(|s| (*s).to_owned()).collect(),
+        rerenders: rerender
+            .map(|r| vec![("0123456789".to_owned(), r)])
+            .unwrap_or_default(),
+    }))
+}
+
+fn fresh(answer: Option<ProbeOutcome>) -> Option<Rerender> {
+    Some(Rerender::Fresh {
+        missed: "a different nonce".to_owned(),
+        nonce: Some("fedcba9876".to_owned()),
+        answer,
+    })
+}
+
+/// One case per cause rule: the evidence of the counterfactual, the cause it proves, and words
+/// the reason must hold.
+struct CauseCase {
+    rule: &'static str,
+    fetch: Fetch,
+    cause: Cause,
+    words: &'static str,
+}
+
+fn cause_cases() -> Vec<CauseCase> {
+    let old = 2 * TICK + 3_600;
+    let approximate = CacheInfo {
+        approximate: true,
+        ..cached("litespeed", old)
+    };
+    let undated = CacheInfo {
+        age_s: None,
+        generated_at: None,
+        ..cached("varnish", old)
+    };
+    vec![
+        CauseCase {
+            rule: "fresh render accepted, copy older than its nonce's life: stale-copy",
+            fetch: dead_page(
+                cached("wp-rocket", old),
+                fresh(Some(accepted(None, Some(NOW)))),
+                &[],
+            ),
+            cause: Cause::StaleCopy,
+            words: "old enough to have outlived its nonce",
+        },
+        CauseCase {
+            rule: "fresh render rejected too: rejected-when-fresh, naming the script and wp_rest",
+            fetch: dead_page(cached("wp-rocket", 60), fresh(Some(rejected())), &[]),
+            cause: Cause::RejectedWhenFresh,
+            words: "carried by wpApiSettings (WordPress core (wp-api-request / wp-api)) is not one core's REST check accepts. Core checks REST nonces as wp_rest, so the page must print wp_create_nonce( 'wp_rest' )",
+        },
+        CauseCase {
+            rule: "fresh render accepted, copy younger than one tick: copy-predates-key-change",
+            fetch: dead_page(
+                cached("wp-rocket", 600),
+                fresh(Some(accepted(None, Some(NOW)))),
+                &[],
+            ),
+            cause: Cause::CopyPredatesKeyChange,
+            words: "only 10 min old, less than a nonce's shortest life (12 h)",
+        },
+        CauseCase {
+            rule: "a logged-in render in the cache: logged-in-copy, whatever the re-render says",
+            fetch: dead_page(
+                cached("wp-rocket", 600),
+                fresh(Some(accepted(None, Some(NOW)))),
+                &["#wpadminbar (the toolbar)"],
+            ),
+            cause: Cause::LoggedInCopy,
+            words: "logged-in user's render (#wpadminbar (the toolbar))",
+        },
+        CauseCase {
+            rule: "no re-render: unproven, with the age-based reasoning marked as not proven",
+            fetch: dead_page(cached("varnish", old), None, &[]),
+            cause: Cause::Unproven,
+            words: "not re-rendered past the cache; by its age alone (1 d 1 h) the copy may have outlived its nonce, which is not proven",
+        },
+        CauseCase {
+            rule: "the re-render failed: unproven",
+            fetch: dead_page(
+                cached("varnish", old),
+                Some(Rerender::Failed("HTTP 500".to_owned())),
+                &[],
+            ),
+            cause: Cause::Unproven,
+            words: "the re-render past the cache failed (HTTP 500)",
+        },
+        CauseCase {
+            rule: "the re-render came from the cache: unproven, the cache ignores query strings",
+            fetch: dead_page(
+                cached("varnish", old),
+                Some(Rerender::Cached(
+                    "the same nonce and a cache HIT".to_owned(),
+                )),
+                &[],
+            ),
+            cause: Cause::Unproven,
+            words: "was not shown to miss the cache (the same nonce and a cache HIT): the cache seems to ignore query strings",
+        },
+        CauseCase {
+            rule: "the fresh render has no wp_rest nonce: unproven",
+            fetch: dead_page(
+                cached("varnish", old),
+                Some(Rerender::Fresh {
+                    missed: "a MISS header".to_owned(),
+                    nonce: None,
+                    answer: None,
+                }),
+                &[],
+            ),
+            cause: Cause::Unproven,
+            words: "carries no wp_rest nonce",
+        },
+        CauseCase {
+            rule: "fresh render accepted but the copy is undated: unproven (stale or key change?)",
+            fetch: dead_page(undated, fresh(Some(accepted(None, Some(NOW)))), &[]),
+            cause: Cause::Unproven,
+            words: "the copy's age is unknown",
+        },
+        CauseCase {
+            rule: "fresh render accepted but the copy's age is approximate: unproven",
+            fetch: dead_page(approximate, fresh(Some(accepted(None, Some(NOW)))), &[]),
+            cause: Cause::Unproven,
+            words: "is only approximate",
+        },
+        CauseCase {
+            rule: "fresh render accepted, copy past a tick but its nonce should still live: unproven",
+            fetch: dead_page(
+                cached("wp-rocket", TICK + 50),
+                fresh(Some(accepted(None, Some(NOW)))),
+                &[],
+            ),
+            cause: Cause::Unproven,
+            words: "should still be live",
+        },
+        CauseCase {
+            rule: "the fresh nonce got no clear answer: unproven",
+            fetch: dead_page(
+                cached("wp-rocket", 600),
+                fresh(Some(ProbeOutcome::Inconclusive {
+                    reason: "HTTP 502".to_owned(),
+                    server_time: None,
+                })),
+                &[],
+            ),
+            cause: Cause::Unproven,
+            words: "got no clear answer (HTTP 502)",
+        },
+    ]
+}
+
+#[test]
+fn every_cause_rule_gives_its_cause_and_says_why() {
+    for case in cause_cases() {
+        let r = judged(case.fetch);
+        assert_eq!(r.verdict, Verdict::Dead, "{}", case.rule);
+        assert_eq!(r.cause, Some(case.cause), "{}", case.rule);
+        let reason = r.reason.as_deref().unwrap_or("");
+        assert!(
+            reason.contains(&format!("cause {}: ", case.cause)),
+            "{}: {reason}",
+            case.rule
+        );
+        assert!(reason.contains(case.words), "{}: {reason}", case.rule);
+    }
+}
+
+#[test]
+fn only_dead_pages_have_a_cause() {
+    for case in cases() {
+        let r = judged(case.fetch);
+        assert_eq!(
+            r.cause.is_some(),
+            r.verdict == Verdict::Dead,
+            "{}",
+            case.rule
+        );
+    }
+}
+
+#[test]
+fn a_private_copy_without_nonces_is_flagged_and_says_so_first() {
+    let r = judged(Fetch::Page(Box::new(Page {
+        status: 200,
+        date: Some(NOW),
+        nonces: Vec::new(),
+        cache: cached("wp-rocket", 60),
+        notes: Vec::new(),
+        rest: Rest::NoRestNonce,
+        private: vec!["body class logged-in".to_owned()],
+        rerenders: Vec::new(),
+    })));
+    assert_eq!(r.verdict, Verdict::NoNonce);
+    assert!(r.private_copy);
+    assert_eq!(r.private_evidence, ["body class logged-in"]);
+    assert_eq!(r.cause, None);
+    assert!(
+        r.reason.as_deref().is_some_and(
+            |w| w.starts_with("this copy is a logged-in user's render (body class logged-in)")
+        ),
+        "{:?}",
+        r.reason
+    );
+}
+
+#[test]
+fn a_page_with_several_dead_nonces_takes_the_cause_no_lifespan_fixes() {
+    let (core, plugin) = ("0123456789", "abcdef0123");
+    let r = judged(Fetch::Page(Box::new(Page {
+        status: 200,
+        date: Some(NOW),
+        nonces: vec![rest_nonce(core), nonce("createNonceMiddleware", plugin)],
+        cache: cached("wp-rocket", 2 * TICK + 3_600),
+        notes: Vec::new(),
+        rest: probed(&[(core, rejected()), (plugin, rejected())]),
+        private: Vec::new(),
+        rerenders: vec![
+            (
+                core.to_owned(),
+                fresh(Some(accepted(None, Some(NOW)))).unwrap(),
+            ),
+            (plugin.to_owned(), fresh(Some(rejected())).unwrap()),
+        ],
+    })));
+    assert_eq!(r.cause, Some(Cause::RejectedWhenFresh));
+    assert_eq!(r.cause_nonce.as_deref(), Some(plugin));
+    let reason = r.reason.unwrap_or_default();
+    assert!(
+        reason.contains("nonce abcdef0123: rejected-when-fresh: "),
+        "{reason}"
+    );
+    assert!(
+        reason.contains("nonce 0123456789: stale-copy: "),
+        "{reason}"
+    );
+    assert!(
+        reason.contains("carried by createNonceMiddleware"),
+        "{reason}"
+    );
 }

@@ -9,6 +9,7 @@
 
 mod baseline;
 mod cache;
+mod cause;
 mod duration;
 mod id;
 mod multi;
@@ -20,6 +21,7 @@ mod verdict;
 
 pub use baseline::{BaselineDiff, Change, LayerChange};
 pub use cache::{AgeSource, CacheInfo, LayerObservation};
+pub use cause::Cause;
 pub use duration::human_duration;
 pub use id::Id;
 pub use multi::{MULTI_SCHEMA, MultiReport, MultiSummary, SiteFailure};

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{CacheInfo, NonceRow, Verdict};
+use super::{CacheInfo, Cause, NonceRow, Verdict};
 
 /// The audit's finding for one page: the unit every report is made of.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -32,6 +32,21 @@ pub struct PageResult {
     pub died_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Things worth knowing about the page that are not its verdict (ESI, optimiser rewrites...).
     pub notes: Vec<String>,
+    /// For a dead page, why it is dead (proven by re-rendering it past the cache, or
+    /// `unproven`); `None` for any other verdict.
+    #[serde(default)]
+    pub cause: Option<Cause>,
+    /// The rejected nonce the cause is about (a page with several takes the cause no cache
+    /// lifespan fixes first); `None` for a logged-in copy, whose cause is the whole page.
+    #[serde(default)]
+    pub cause_nonce: Option<String>,
+    /// Whether the served copy is a logged-in user's render (admin bar, `logged-in` body
+    /// class...): a private page in a shared cache, whatever its nonces say.
+    #[serde(default)]
+    pub private_copy: bool,
+    /// The markers that showed the copy is a logged-in render, for the report.
+    #[serde(default)]
+    pub private_evidence: Vec<String>,
 }
 
 impl PageResult {
@@ -50,6 +65,10 @@ impl PageResult {
             final_url: None,
             died_at: None,
             notes: Vec::new(),
+            cause: None,
+            cause_nonce: None,
+            private_copy: false,
+            private_evidence: Vec::new(),
         }
     }
 }

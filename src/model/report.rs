@@ -138,6 +138,13 @@ pub enum RecommendationKind {
     Esi,
     /// A plugin must fetch a fresh nonce itself (for its authors).
     Refresh,
+    /// The page's code prints a nonce the REST check rejects even fresh: no cache setting helps.
+    Code,
+    /// Purge the layer's cache now (and after every key change).
+    Purge,
+    /// Stop the layer caching logged-in users' renders.
+    #[serde(rename = "logged-in")]
+    LoggedIn,
 }
 
 impl RecommendationKind {
@@ -148,6 +155,9 @@ impl RecommendationKind {
             RecommendationKind::Exclude => "exclude",
             RecommendationKind::Esi => "esi",
             RecommendationKind::Refresh => "refresh",
+            RecommendationKind::Code => "code",
+            RecommendationKind::Purge => "purge",
+            RecommendationKind::LoggedIn => "logged-in",
         }
     }
 }
@@ -175,6 +185,9 @@ pub struct Recommendation {
     pub why: String,
     /// What it would have changed on this audit, computed from the observed pages.
     pub impact: String,
+    /// The cause of the dead pages it fixes; `null` for advice that is not about dead pages
+    /// (a plugin's refresh, expiring pages).
+    pub cause: Option<super::Cause>,
 }
 
 /// The whole audit: what every report format renders.
@@ -213,7 +226,7 @@ pub struct Report {
     pub forecast: Vec<Forecast>,
     /// The site's UTC offset in seconds, when site-local cache timestamps needed it.
     pub site_utc_offset_s: Option<i32>,
-    /// How that offset was found (`rest-index` or `cache-busted-page`).
+    /// How that offset was found (`rest-index`, `cache-busted-page`, `sitemap-lastmod` or `page-markup`).
     pub site_utc_offset_source: Option<OffsetSource>,
     /// What changed since the `--baseline` report; `null` without one.
     pub baseline: Option<BaselineDiff>,
@@ -243,4 +256,8 @@ pub enum OffsetSource {
     RestIndex,
     /// A cache-busted fetch of a page, its stamp compared with its `Date`.
     CacheBustedPage,
+    /// The UTC offset core's sitemaps print in `<lastmod>` (`DATE_W3C` in the site's zone).
+    SitemapLastmod,
+    /// The offset of the page's own `<time datetime>` markup (core prints it in the site's zone).
+    PageMarkup,
 }

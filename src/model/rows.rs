@@ -452,6 +452,10 @@ mod tests {
             final_url: None,
             died_at: None,
             notes: vec![format!("note {i}")],
+            cause: (v == Verdict::Dead).then_some(crate::model::Cause::StaleCopy),
+            cause_nonce: (v == Verdict::Dead).then(|| format!("{i:010x}")),
+            private_copy: i % 7 == 3,
+            private_evidence: Vec::new(),
         }
     }
 

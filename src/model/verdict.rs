@@ -136,9 +136,12 @@ impl<'a> Threshold<'a> {
         page.verdict == Verdict::Dead && self.newly_dead.contains(page.url.as_str())
     }
 
-    /// Whether `page` counts as a finding.
+    /// Whether `page` counts as a finding. A private copy (a logged-in render in the cache)
+    /// always does, short of `never`: it hands one user's page to every guest, whatever its
+    /// nonces say.
     pub fn trips(&self, page: &PageResult) -> bool {
         self.fail_on.trips(page.verdict, self.newly_dead(page))
+            || (page.private_copy && self.fail_on != FailOn::Never)
     }
 
     /// Whether any page of `report` counts as a finding (the exit code 1).
@@ -163,6 +166,43 @@ mod tests {
             assert!(!FailOn::Unverifiable.trips(Verdict::Fresh, newly));
             assert!(!FailOn::Never.trips(Verdict::Dead, newly));
         }
+    }
+
+    #[test]
+    fn a_private_copy_is_a_finding_whatever_its_verdict_short_of_never() {
+        let report = crate::model::Report {
+            schema: crate::model::SCHEMA,
+            tool_version: "test",
+            site: "https://ex.com".to_owned(),
+            rest_root: None,
+            server_time: None,
+            nonce_life_s: 86_400,
+            started_at: chrono::DateTime::UNIX_EPOCH,
+            finished_at: chrono::DateTime::UNIX_EPOCH,
+            interrupted: false,
+            summary: crate::model::Summary::default(),
+            pages: crate::model::Rows::default(),
+            recommendations: Vec::new(),
+            sitemaps: Vec::new(),
+            warnings: Vec::new(),
+            forecast: Vec::new(),
+            site_utc_offset_s: None,
+            site_utc_offset_source: None,
+            baseline: None,
+        };
+        let mut p = PageResult::error("https://ex.com/a/", Some(200), "x");
+        p.verdict = Verdict::NoNonce;
+        assert!(!Threshold::new(FailOn::Dead, &report).trips(&p));
+        p.private_copy = true;
+        for f in [
+            FailOn::Dead,
+            FailOn::Expiring,
+            FailOn::Unverifiable,
+            FailOn::NewDead,
+        ] {
+            assert!(Threshold::new(f, &report).trips(&p), "{f:?}");
+        }
+        assert!(!Threshold::new(FailOn::Never, &report).trips(&p));
     }
 
     #[test]

@@ -21,6 +21,8 @@ pub const COLUMNS: &[&str] = &[
     "lastmod",
     "rest_root",
     "change",
+    "cause",
+    "private_copy",
 ];
 
 /// The extra first column of a multi-site CSV (`--sites`): the audited site of the row.
@@ -72,6 +74,8 @@ fn row(p: &PageResult, changes: &HashMap<&str, Change>) -> Vec<String> {
             .get(p.url.as_str())
             .map(|c| c.as_str().to_owned())
             .unwrap_or_default(),
+        opt(&p.cause),
+        p.private_copy.to_string(),
     ]
 }
 

@@ -550,12 +550,20 @@ fn chart(out: &mut impl Write, report: &Report) {
 
 fn advice(out: &mut impl Write, r: &Recommendation, site: &str) {
     let _ = writeln!(out, "<div class=\"advice\">");
+    let (verb, join) = super::advice_verb(r.kind);
     let _ = writeln!(
         out,
-        "<p class=\"setting\">Set <code>{}</code> to <strong>{}</strong></p>",
+        "<p class=\"setting\">{verb} <code>{}</code>{join}<strong>{}</strong></p>",
         escape(&r.setting),
         escape(&r.value)
     );
+    if let Some(c) = r.cause {
+        let _ = writeln!(
+            out,
+            "<p class=\"cause\">Fixes pages whose cause is <code>{c}</code>: {}</p>",
+            escape(c.words())
+        );
+    }
     let _ = writeln!(out, "<p class=\"impact\">{}</p>", escape(&r.impact));
     let _ = writeln!(out, "<p class=\"why\">Why: {}</p>", escape(&r.why));
     if !r.urls.is_empty() {
@@ -800,7 +808,9 @@ pub fn write(out: &mut impl Write, report: &Report) {
     let _ = writeln!(out, "</head>");
     let _ = writeln!(out, "<body>");
     header(out, report);
+    private_copies(out, report, true);
     cards(out, report);
+    causes(out, report);
     if let Some(diff) = &report.baseline {
         baseline(out, diff, &report.site, true);
     }
@@ -825,6 +835,70 @@ pub fn write(out: &mut impl Write, report: &Report) {
     let _ = writeln!(out, "<script>{SCRIPT}</script>");
     let _ = writeln!(out, "</body>");
     let _ = writeln!(out, "</html>");
+}
+
+/// The private copies lead the report: a logged-in user's page in a shared cache is worse than
+/// any dead nonce.
+/// `id` is false in the multi-site page, which has one such section per site.
+fn private_copies(out: &mut impl Write, report: &Report, id: bool) {
+    let private = super::private_pages(report);
+    if private.is_empty() {
+        return;
+    }
+    let id = if id { " id=\"private\"" } else { "" };
+    let _ = writeln!(out, "<section{id} class=\"private\">");
+    let _ = writeln!(
+        out,
+        "<h2>Private copies: a logged-in user's render is served to guests ({})</h2><ul>",
+        private.len()
+    );
+    for p in &private {
+        let _ = writeln!(
+            out,
+            "<li>{}: {}</li>",
+            link(&p.url, &display_url(&p.url, &report.site)),
+            escape(&p.private_evidence.join(", "))
+        );
+    }
+    let _ = writeln!(out, "</ul></section>");
+}
+
+/// Why the dead pages are dead, one group per cause with its count and its fixes.
+fn causes(out: &mut impl Write, report: &Report) {
+    let groups = super::advice_by_cause(report);
+    let counts: Vec<(crate::model::Cause, usize)> = crate::model::Cause::ALL
+        .iter()
+        .map(|c| {
+            let n = report
+                .pages
+                .with_verdict(Verdict::Dead)
+                .filter(|p| p.cause == Some(*c))
+                .count();
+            (*c, n)
+        })
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    if counts.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "<section id=\"causes\">");
+    let _ = writeln!(
+        out,
+        "<h2>Why the dead pages are dead, and what fixes each cause</h2>"
+    );
+    for (c, n) in counts {
+        let _ = writeln!(
+            out,
+            "<h3><code>{c}</code> ({n} page(s))</h3><p>{}</p>",
+            escape(c.words())
+        );
+        for (_, recs) in groups.iter().filter(|(g, _)| *g == Some(c)) {
+            for r in recs {
+                advice(out, r, &report.site);
+            }
+        }
+    }
+    let _ = writeln!(out, "</section>");
 }
 
 /// One site's findings (dead, expiring, unverifiable and error pages) as a plain table.
@@ -989,6 +1063,7 @@ pub fn render_multi(multi: &MultiReport) -> String {
         let _ = writeln!(out, "<section class=\"site\" id=\"site-{}\">", i + 1);
         let _ = writeln!(out, "<h2>{}</h2>", link(&r.site, &r.site));
         let _ = writeln!(out, "<p class=\"headline\">{}</p>", headline(r));
+        private_copies(&mut out, r, false);
         if let Some(diff) = &r.baseline {
             baseline(&mut out, diff, &r.site, false);
         }

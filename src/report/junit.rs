@@ -48,6 +48,8 @@ pub fn outcome(p: &PageResult, fail_on: FailOn, newly_dead: bool) -> CaseOutcome
     match p.verdict {
         Verdict::Error => CaseOutcome::Error,
         Verdict::Dead => CaseOutcome::Failure,
+        // A logged-in render in a shared cache leaks a user's page to everyone.
+        _ if p.private_copy => CaseOutcome::Failure,
         v if fail_on.trips(v, newly_dead) => CaseOutcome::Failure,
         Verdict::Expiring | Verdict::Unverifiable => CaseOutcome::PassWithNote(format!(
             "{}: {} (below --fail-on {}, so not a failure)",
@@ -285,7 +287,18 @@ fn testsuite(out: &mut String, report: &Report, fail_on: FailOn) -> Counts {
     }
     let _ = writeln!(out, "    </properties>");
 
-    for (p, o) in report.pages.iter().zip(&outcomes) {
+    // Private copies (a logged-in render served to guests) first, then sitemap order.
+    let private = report
+        .pages
+        .iter()
+        .zip(&outcomes)
+        .filter(|(p, _)| p.private_copy);
+    let public = report
+        .pages
+        .iter()
+        .zip(&outcomes)
+        .filter(|(p, _)| !p.private_copy);
+    for (p, o) in private.chain(public) {
         let open = format!(
             "    <testcase classname=\"{host}\" name=\"{}\" time=\"0\"",
             escape(&p.url)

@@ -145,6 +145,25 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(out, "| REST root | {} |", escape(root));
     }
 
+    let private = super::private_pages(report);
+    if !private.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "### Private copies: a logged-in user's render is served to guests ({})",
+            private.len()
+        );
+        let _ = writeln!(out);
+        for p in &private {
+            let _ = writeln!(
+                out,
+                "- {}: {}",
+                link(&p.url, &report.site),
+                escape(&p.private_evidence.join(", "))
+            );
+        }
+    }
+
     if let Some(diff) = &report.baseline {
         baseline(&mut out, diff, &report.site);
     }
@@ -180,24 +199,32 @@ pub fn render(report: &Report) -> String {
     if !report.recommendations.is_empty() {
         let _ = writeln!(out);
         let _ = writeln!(out, "### What to change");
-        let _ = writeln!(out);
-        for (i, r) in report.recommendations.iter().enumerate() {
-            let _ = writeln!(
-                out,
-                "{}. **{}**: set {} to **{}**.  ",
-                i + 1,
-                escape(r.layer.unwrap_or("page cache")),
-                escape(&r.setting),
-                escape(&r.value)
-            );
-            let _ = writeln!(out, "   {}.  ", escape(&r.impact));
-            let _ = write!(out, "   Why: {}.", escape(&r.why));
-            if r.urls.is_empty() {
-                let _ = writeln!(out);
-            } else {
-                let pages: Vec<String> = r.urls.iter().map(|u| link(u, &report.site)).collect();
-                let _ = writeln!(out, "  ");
-                let _ = writeln!(out, "   Pages: {}", pages.join(", "));
+        let mut i = 0;
+        for (cause, recs) in super::advice_by_cause(report) {
+            let _ = writeln!(out);
+            let _ = writeln!(out, "#### {}", escape(&super::cause_heading(cause)));
+            let _ = writeln!(out);
+            for r in recs {
+                i += 1;
+                let (verb, join) = super::advice_verb(r.kind);
+                let _ = writeln!(
+                    out,
+                    "{}. **{}**: {} {}{join}**{}**.  ",
+                    i,
+                    escape(r.layer.unwrap_or("page cache")),
+                    verb.to_lowercase(),
+                    escape(&r.setting),
+                    escape(&r.value)
+                );
+                let _ = writeln!(out, "   {}.  ", escape(&r.impact));
+                let _ = write!(out, "   Why: {}.", escape(&r.why));
+                if r.urls.is_empty() {
+                    let _ = writeln!(out);
+                } else {
+                    let pages: Vec<String> = r.urls.iter().map(|u| link(u, &report.site)).collect();
+                    let _ = writeln!(out, "  ");
+                    let _ = writeln!(out, "   Pages: {}", pages.join(", "));
+                }
             }
         }
     }

@@ -15,7 +15,7 @@ pub mod table;
 use std::io::Write;
 use std::path::Path;
 
-use crate::model::{FailOn, MultiReport, Report};
+use crate::model::{Cause, FailOn, MultiReport, Report};
 
 /// The cache that served the page and whether it hit: the outermost layer that hit, or on a miss
 /// the layer that missed; `none` when no layer was seen. Shared by every format.
@@ -34,6 +34,56 @@ pub(crate) fn cache_layer_text(p: &crate::model::PageResult, none: &str) -> Stri
         None => "",
     };
     format!("{layer}{hit}")
+}
+
+/// The advice grouped by the cause of the dead pages it fixes, in [`Cause::ALL`] order (the
+/// most urgent first), then advice about no dead page (`None`), each group in report order.
+/// Every format groups "what to change" this way, so a fix is never read apart from its cause.
+pub(crate) fn advice_by_cause(
+    report: &Report,
+) -> Vec<(Option<Cause>, Vec<&crate::model::Recommendation>)> {
+    let mut keys: Vec<Option<Cause>> = Cause::ALL.iter().copied().map(Some).collect();
+    keys.push(None);
+    keys.into_iter()
+        .map(|c| {
+            (
+                c,
+                report
+                    .recommendations
+                    .iter()
+                    .filter(|r| r.cause == c)
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .filter(|(_, recs)| !recs.is_empty())
+        .collect()
+}
+
+/// How a recommendation reads as an instruction: its verb and what joins the setting to its
+/// value ("Set X to 10 h", "Purge X: now"), shared by the formats.
+pub(crate) fn advice_verb(kind: crate::model::RecommendationKind) -> (&'static str, &'static str) {
+    use crate::model::RecommendationKind as K;
+    match kind {
+        K::Ttl | K::Esi => ("Set", " to "),
+        K::LoggedIn => ("Set", ": "),
+        K::Exclude => ("Add to", ": "),
+        K::Refresh => ("Ask", ": "),
+        K::Code => ("Fix", ": "),
+        K::Purge => ("Purge", ": "),
+    }
+}
+
+/// The heading of one group of [`advice_by_cause`].
+pub(crate) fn cause_heading(c: Option<Cause>) -> String {
+    match c {
+        Some(c) => format!("cause {c}: {}", c.words()),
+        None => "other advice (not about a dead page's cache)".to_owned(),
+    }
+}
+
+/// The pages whose copy is a logged-in render, which every human format lists first.
+pub(crate) fn private_pages(report: &Report) -> Vec<crate::model::PageResult> {
+    report.pages.iter().filter(|p| p.private_copy).collect()
 }
 
 /// The copy's age as an operator reads it, `~` when approximate.

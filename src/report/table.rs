@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use crate::model::BaselineDiff;
 use crate::model::human_duration;
-use crate::model::{MultiReport, PageResult, RecommendationKind, Report, Verdict};
+use crate::model::{Cause, MultiReport, PageResult, RecommendationKind, Report, Verdict};
 use crate::util::{sanitize_for_terminal as clean, shorten};
 
 const URL_WIDTH: usize = 48;
@@ -118,6 +118,30 @@ pub fn write(out: &mut impl Write, report: &Report, color: bool) {
     if let Some(root) = &report.rest_root {
         let _ = writeln!(out, "REST root {}", clean(root));
     }
+    let private = super::private_pages(report);
+    if !private.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "{} ({})",
+            paint(
+                "PRIVATE COPIES: a logged-in user's render is served to guests",
+                "1;31",
+                color
+            ),
+            private.len()
+        );
+        for p in &private {
+            let _ = writeln!(
+                out,
+                "  {:<width$}  {:<32}  {}",
+                clean(&display_url(&p.url, &report.site)),
+                shorten(&clean(&cache_cell(p)), 32),
+                clean(&p.private_evidence.join(", ")),
+                width = URL_WIDTH
+            );
+        }
+    }
     for v in Verdict::ALL {
         let mut rows = report.pages.with_verdict(v).peekable();
         if rows.peek().is_none() {
@@ -130,7 +154,34 @@ pub fn write(out: &mut impl Write, report: &Report, color: bool) {
             paint(heading(v), verdict_color(v), color),
             report.pages.count(v)
         );
+        // Dead pages come in groups by cause, each saying why.
+        let mut last_cause = None;
+        let rows: Box<dyn Iterator<Item = PageResult>> = if v == Verdict::Dead {
+            drop(rows);
+            Box::new(
+                Cause::ALL
+                    .iter()
+                    .map(|c| Some(*c))
+                    .chain([None])
+                    .flat_map(|c| report.pages.with_verdict(v).filter(move |p| p.cause == c)),
+            )
+        } else {
+            Box::new(rows)
+        };
         for p in rows {
+            if v == Verdict::Dead && (last_cause != Some(p.cause)) {
+                last_cause = Some(p.cause);
+                let n = report
+                    .pages
+                    .with_verdict(v)
+                    .filter(|q| q.cause == p.cause)
+                    .count();
+                let why = p
+                    .cause
+                    .map_or("cause not recorded", crate::model::Cause::words);
+                let name = p.cause.map_or("unknown", crate::model::Cause::as_str);
+                let _ = writeln!(out, "  why ({name}, {n}): {why}");
+            }
             let _ = writeln!(
                 out,
                 "  {:<width$}  {:<32}  {}",
@@ -195,25 +246,33 @@ pub fn write(out: &mut impl Write, report: &Report, color: bool) {
     if !report.recommendations.is_empty() {
         let _ = writeln!(out);
         let _ = writeln!(out, "{}", paint("What to change", "1", color));
-        for (i, r) in report.recommendations.iter().enumerate() {
-            let action = match r.kind {
-                RecommendationKind::Exclude => {
-                    format!("add to {}: {}", r.setting, r.urls.join(", "))
-                }
-                RecommendationKind::Refresh => format!("ask {}: {}", r.setting, r.value),
-                RecommendationKind::Ttl | RecommendationKind::Esi => {
-                    format!("set {} to {}", r.setting, r.value)
-                }
-            };
-            let _ = writeln!(
-                out,
-                "  {}. [{}] {}",
-                i + 1,
-                r.layer.unwrap_or("page cache"),
-                clean(&action)
-            );
-            let _ = writeln!(out, "     {}", clean(&r.impact));
-            let _ = writeln!(out, "     why: {}", clean(&r.why));
+        let mut i = 0;
+        for (cause, recs) in super::advice_by_cause(report) {
+            let _ = writeln!(out, "  {}:", clean(&super::cause_heading(cause)));
+            for r in recs {
+                let action = match r.kind {
+                    RecommendationKind::Exclude => {
+                        format!("add to {}: {}", r.setting, r.urls.join(", "))
+                    }
+                    RecommendationKind::Refresh => format!("ask {}: {}", r.setting, r.value),
+                    RecommendationKind::Code => format!("fix {}: {}", r.setting, r.value),
+                    RecommendationKind::Purge => format!("purge: {} ({})", r.setting, r.value),
+                    RecommendationKind::LoggedIn => format!("set {}: {}", r.setting, r.value),
+                    RecommendationKind::Ttl | RecommendationKind::Esi => {
+                        format!("set {} to {}", r.setting, r.value)
+                    }
+                };
+                i += 1;
+                let _ = writeln!(
+                    out,
+                    "  {}. [{}] {}",
+                    i,
+                    r.layer.unwrap_or("page cache"),
+                    clean(&action)
+                );
+                let _ = writeln!(out, "     {}", clean(&r.impact));
+                let _ = writeln!(out, "     why: {}", clean(&r.why));
+            }
         }
     }
 }

@@ -64,8 +64,11 @@ pub struct CacheFace {
     pub miss_headers: Vec<(String, String)>,
     /// Whether an `Age` header is sent (on hits and misses).
     pub age: bool,
-    /// A comment appended to the HTML of cached copies (hits only).
+    /// A comment appended to the HTML of cached copies (hits only, unless `stamp_on_miss`).
     pub marker: Option<String>,
+    /// Whether the marker is printed on misses too, stamped with the render time (LiteSpeed
+    /// prints its comment on every render; WP Rocket's `cached@` is only in the stored file).
+    pub stamp_on_miss: bool,
 }
 
 impl CacheFace {
@@ -89,6 +92,7 @@ impl CacheFace {
             ]),
             age: true,
             marker: None,
+            stamp_on_miss: false,
         }
     }
 
@@ -109,7 +113,14 @@ impl CacheFace {
             miss_headers: h(miss),
             age,
             marker: marker.map(str::to_owned),
+            stamp_on_miss: false,
         }
+    }
+
+    /// The same face, printing its marker (stamped with the render time) on misses too.
+    pub fn stamping_misses(mut self) -> Self {
+        self.stamp_on_miss = true;
+        self
     }
 }
 
@@ -122,6 +133,14 @@ pub struct SimPage {
     pub shape: Shape,
     /// Unix time at which the cache stored this page's copy; `None` means not cached yet.
     pub cached_at: Option<i64>,
+    /// The action the page's REST nonce is made for (`wp_rest` unless a plugin gets it wrong).
+    pub action: String,
+    /// The `NONCE_KEY . NONCE_SALT` the stored copy (`cached_at`) was made with, when the site's
+    /// keys changed since; `None`: the site's current keys.
+    pub copy_salt: Option<String>,
+    /// Whether the stored copy (`cached_at`) is a logged-in user's render (user 1): the admin
+    /// bar, the `logged-in` body class, `userSettings`, a logout link and that user's nonce.
+    pub logged_in_copy: bool,
 }
 
 impl SimPage {
@@ -131,7 +150,29 @@ impl SimPage {
             path: path.into(),
             shape,
             cached_at: None,
+            action: "wp_rest".to_owned(),
+            copy_salt: None,
+            logged_in_copy: false,
         }
+    }
+
+    /// The same page, printing a nonce made for `action` instead of `wp_rest` (a plugin bug
+    /// no cache setting can fix).
+    pub fn with_action(mut self, action: &str) -> Self {
+        self.action = action.to_owned();
+        self
+    }
+
+    /// The same page, its stored copy made with other keys/salts (the site's keys changed since).
+    pub fn copy_made_with_salt(mut self, salt: &str) -> Self {
+        self.copy_salt = Some(salt.to_owned());
+        self
+    }
+
+    /// The same page, its stored copy a logged-in user's render.
+    pub fn logged_in_copy(mut self) -> Self {
+        self.logged_in_copy = true;
+        self
     }
 
     /// The same page with a cached copy generated at Unix time `t`.
@@ -191,6 +232,16 @@ pub struct SimConfig {
     /// The site's UTC offset in seconds (its `gmt_offset` option), for local-time markers and the
     /// REST index.
     pub gmt_offset_s: i32,
+    /// Whether the page cache ignores query strings (serves the stored copy for `/a/?x=1`), so a
+    /// cache-busting query gets the stale copy; otherwise a URL with the auditor's cache-buster
+    /// is rendered fresh and not stored.
+    pub cache_ignores_query: bool,
+    /// Whether the REST index (`GET /wp-json/`) is closed (401), as "hide the REST index"
+    /// plugins do; other routes still answer.
+    pub index_blocked: bool,
+    /// Whether the sitemaps print `<lastmod>` (core's `DATE_W3C` in the site's zone: the copy's
+    /// generation time, or the clock's start for uncached pages).
+    pub sitemap_lastmod: bool,
 }
 
 impl Default for SimConfig {
@@ -208,6 +259,9 @@ impl Default for SimConfig {
             robots_extra: String::new(),
             face: CacheFace::varnish(),
             gmt_offset_s: 0,
+            cache_ignores_query: false,
+            index_blocked: false,
+            sitemap_lastmod: false,
         }
     }
 }
@@ -461,6 +515,12 @@ async fn rest(
             r#"{"code":"rest_not_logged_in","message":"Only authenticated users can access the REST API.","data":{"status":401}}"#
                 .to_owned(),
         ),
+        RestMode::Core if index && state.config.index_blocked => text(
+            401,
+            json,
+            r#"{"code":"rest_cannot_access","message":"The REST API index is disabled.","data":{"status":401}}"#
+                .to_owned(),
+        ),
         RestMode::Core => {
             match rest_cookie_check(&state.config.salt, &state.clock, now, query_nonce, header) {
                 RestAuth::Invalid => {
@@ -585,13 +645,25 @@ fn sitemap(
     let listed = state.config.pages.iter().filter(|p| !is_asset(&p.path));
     for p in listed.skip((n - 1) * per).take(per) {
         let loc = format!("{}{}", state.base, p.path).replace('&', "&amp;");
-        s.push_str(&format!("<url><loc>{loc}</loc></url>"));
+        if state.config.sitemap_lastmod {
+            let t = p.cached_at.unwrap_or(state.config.now);
+            s.push_str(&format!(
+                "<url><loc>{loc}</loc><lastmod>{}</lastmod></url>",
+                w3c_local(t, state.config.gmt_offset_s)
+            ));
+        } else {
+            s.push_str(&format!("<url><loc>{loc}</loc></url>"));
+        }
     }
     s.push_str("</urlset>\n");
     Some(s)
 }
 
 fn page(state: &State, path_and_query: &str, now: i64) -> Resp {
+    let (path_and_query, busted) = without_buster(path_and_query);
+    // A cache-busted URL is a different cache key: rendered fresh and not stored, unless the
+    // cache ignores query strings.
+    let bypass = busted && !state.config.cache_ignores_query;
     let Some(p) = state.config.pages.iter().find(|p| p.path == path_and_query) else {
         return text(
             404,
@@ -631,6 +703,7 @@ fn page(state: &State, path_and_query: &str, now: i64) -> Resp {
     // rendered now and stored (cache MISS).
     let (generated, hit) = match state.config.cache_ttl_s {
         None => (now, None),
+        Some(_) if bypass => (now, Some(false)),
         Some(ttl) => {
             let ttl = i64::try_from(ttl).unwrap_or(i64::MAX);
             let Ok(mut cache) = state.cache.lock() else {
@@ -650,9 +723,33 @@ fn page(state: &State, path_and_query: &str, now: i64) -> Resp {
     } else {
         state.clock.tick_at(generated)
     };
-    let nonce = create_nonce(&state.config.salt, render_tick, "wp_rest");
+    // The stored copy keeps what it was made with: older keys, a logged-in user.
+    let preloaded = hit == Some(true) && p.cached_at == Some(generated);
+    let salt = match &p.copy_salt {
+        Some(old) if preloaded => old.as_str(),
+        _ => state.config.salt.as_str(),
+    };
+    let logged_in = preloaded && p.logged_in_copy;
+    let nonce = if logged_in {
+        wordpress::create_nonce_for(salt, render_tick, &p.action, 1, "sessiontoken")
+    } else {
+        create_nonce(salt, render_tick, &p.action)
+    };
     let root = rest_root(state);
     let mut html = render(&p.shape, &root, &nonce, &p.path);
+    if logged_in {
+        html = html
+            .replacen(
+                "<body class=\"page\">",
+                "<body class=\"page logged-in admin-bar\">",
+                1,
+            )
+            .replacen(
+                "</body>",
+                &format!("{}</body>", logged_in_parts(&state.base)),
+                1,
+            );
+    }
     // Other actions' nonces: `{{nonce:ACTION}}`, made at generation time.
     while let Some(start) = html.find("{{nonce:") {
         let Some(len) = html[start..].find("}}") else {
@@ -664,7 +761,7 @@ fn page(state: &State, path_and_query: &str, now: i64) -> Resp {
     }
     let face = &state.config.face;
     let fill = |t: &str| fill_times(t, generated, state.config.gmt_offset_s);
-    if hit == Some(true) {
+    if hit == Some(true) || (hit == Some(false) && face.stamp_on_miss) {
         if let Some(marker) = &face.marker {
             html.push_str(&fill(marker));
         }
@@ -694,6 +791,39 @@ fn page(state: &State, path_and_query: &str, now: i64) -> Resp {
         }
     }
     r
+}
+
+/// `DATE_W3C` in the site's zone, as core's sitemaps print `<lastmod>`.
+fn w3c_local(t: i64, offset_s: i32) -> String {
+    let local = crate::clock::utc(t + i64::from(offset_s)).format("%Y-%m-%dT%H:%M:%S");
+    let sign = if offset_s < 0 { '-' } else { '+' };
+    let a = offset_s.unsigned_abs();
+    format!("{local}{sign}{:02}:{:02}", a / 3600, a % 3600 / 60)
+}
+
+/// The path and query without the auditor's cache-buster, and whether it was there.
+fn without_buster(path_and_query: &str) -> (String, bool) {
+    let Some((path, query)) = path_and_query.split_once('?') else {
+        return (path_and_query.to_owned(), false);
+    };
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|kv| kv.split('=').next() != Some(crate::verify::CACHE_BUSTER))
+        .collect();
+    let busted = kept.len() != query.split('&').count();
+    if kept.is_empty() {
+        (path.to_owned(), busted)
+    } else {
+        (format!("{path}?{}", kept.join("&")), busted)
+    }
+}
+
+/// The extra HTML of a logged-in render: core's toolbar, user settings, logout link and
+/// session check.
+fn logged_in_parts(base: &str) -> String {
+    format!(
+        "<script id=\"utils-js-extra\">\nvar userSettings = {{\"url\":\"\\/\",\"uid\":\"1\",\"time\":\"1779000000\",\"secure\":\"\"}};\n</script>\n<div id=\"wpadminbar\" class=\"nojq\"><a href=\"{base}/wp-login.php?action=logout&amp;_wpnonce=0a1b2c3d4e\">Log Out</a></div>\n<div id=\"wp-auth-check-wrap\" class=\"hidden\"></div>\n"
+    )
 }
 
 fn fill_times(template: &str, t: i64, offset_s: i32) -> String {

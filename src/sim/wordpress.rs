@@ -15,7 +15,13 @@ use crate::clock::NonceClock;
 /// `substr(hash_hmac('md5', "$tick|$action|0|", NONCE_KEY . NONCE_SALT), -12, 10)`: characters
 /// 20 to 29 of the 32-character hex digest.
 pub fn create_nonce(salt: &str, tick: i64, action: &str) -> String {
-    let message = format!("{tick}|{action}|0|");
+    create_nonce_for(salt, tick, action, 0, "")
+}
+
+/// `wp_create_nonce()` for user `uid` with session `token`: what a logged-in render prints,
+/// which a cookieless request can never verify.
+pub fn create_nonce_for(salt: &str, tick: i64, action: &str, uid: u64, token: &str) -> String {
+    let message = format!("{tick}|{action}|{uid}|{token}");
     let Ok(mut mac) = Hmac::<Md5>::new_from_slice(salt.as_bytes()) else {
         // HMAC accepts keys of any length; this branch cannot be taken.
         return String::new();

@@ -216,6 +216,12 @@ def cache_front(sc, name, port, layer):
     sc.check(r.get("rest_root") == site + "wp-json/", f"{name}: rest_root={r.get('rest_root')!r}")
     for path in DEAD:
         expect_page(sc, name, path, pages.get(path), "dead", nonce=CTX["nonce_dead"], layer=layer, hit=True)
+        p = pages.get(path) or {}
+        # Re-rendered past the cache, the page gets an accepted nonce: a stale copy when the
+        # copy's age shows it outlived its nonce; unproven when the cache does not date it.
+        want = "stale-copy" if (p.get("cache") or {}).get("age_s") is not None else "unproven"
+        sc.check(p.get("cause") == want, f"{name} {path}: cause={p.get('cause')!r}, expected {want!r} (age_s={(p.get('cache') or {}).get('age_s')!r}; reason={p.get('reason')!r})")
+        sc.check(p.get("private_copy") is False, f"{name} {path}: private_copy={p.get('private_copy')!r}")
     fresh = [x for x in pages if x not in DEAD and x not in EXP and x != NO_NONCE_PATH]
     sc.check(len(fresh) >= 5, f"{name}: only {len(fresh)} unprimed pages with nonces")
     for path in fresh:
@@ -383,7 +389,13 @@ def sc_requests(sc):
     sc.check(not cached, f"probes answered from the page cache: {cached}")
     uris = [q["uri"] for q in probes]
     sc.check(len(set(uris)) == len(uris), f"probe URLs repeat (no cache-buster?): {uris}")
-    fetches = Counter(q["uri"] for q in reqs if not is_rest(q["uri"]) and not is_discovery(q["uri"]))
+    # One re-render past the cache per distinct dead nonce, and it must really miss.
+    busted = [q for q in reqs if not is_rest(q["uri"]) and "nonce_audit_cb=" in q["uri"]]
+    dead_nonces = {v for p in r["pages"] if p.get("verdict") == "dead" for v in nonce_values(p)}
+    sc.check(len(busted) == len(dead_nonces), f"{len(busted)} re-renders for {len(dead_nonces)} distinct dead nonces: {[q['uri'] for q in busted]}")
+    hit = [q["uri"] for q in busted if q["cache"] == "HIT"]
+    sc.check(not hit, f"re-renders answered from the page cache: {hit}")
+    fetches = Counter(q["uri"] for q in reqs if not is_rest(q["uri"]) and not is_discovery(q["uri"]) and "nonce_audit_cb=" not in q["uri"])
     twice = {u: n for u, n in fetches.items() if n > 1}
     sc.check(not twice, f"pages fetched more than once: {twice}")
     sc.check(set(fetches) == set(pages), f"fetched {sorted(fetches)} vs reported {sorted(pages)}")
@@ -400,7 +412,7 @@ SCENARIOS = [
     ("REST blocked (401 rest_not_logged_in @10): nonce pages unverifiable, exit code follows --fail-on", sc_blocked),
     ("plain permalinks: REST root ?rest_route=/, sitemap /?sitemap=index, audit works", sc_plain),
     ("discovery: bare site URL -> robots.txt -> /wp-sitemap.xml -> every published post and page", sc_discovery),
-    ("request count (nginx access log): one probe per distinct nonce + one control, no page fetched twice", sc_requests),
+    ("request count (nginx access log): one probe per distinct nonce + one control, one re-render per dead nonce, no page fetched twice", sc_requests),
 ]
 
 
