@@ -1,14 +1,14 @@
 //! The one data table of cache layers nonce-audit can name: how to spot each one in a response,
 //! what dates its copies, how long they live and which setting changes that.
 //!
-//! Every value comes from `shared/facts/cache-layers.md` (the section is in each row's
-//! `facts_ref`). Where the facts say UNVERIFIED the value is [`UNKNOWN`], the setting carries
-//! `verified: false`, and the row's `unverified` text says what is missing. Detection code in
-//! `detect.rs` only interprets this table; adding a layer means adding a row here.
+//! Every value comes from the layer's own source or documentation, named in each row's
+//! `sources`. Where a value is not confirmed there (UNVERIFIED) it is [`UNKNOWN`], the setting
+//! carries `verified: false`, and the row's `unverified` text says what is missing. Detection
+//! code in `detect.rs` only interprets this table; adding a layer means adding a row here.
 
 use serde::Serialize;
 
-/// Placeholder for a setting label or key the facts do not give (UNVERIFIED or not found).
+/// Placeholder for a setting label or key the layer's source or documentation does not give.
 pub const UNKNOWN: &str = "unknown";
 
 /// Placeholder for "this setting has no option key": it lives in a dashboard, a config file or VCL.
@@ -50,11 +50,12 @@ impl LayerKind {
 /// A setting the operator changes, as the advice engine prints it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Setting {
-    /// Where to click (or which config file / panel), as the facts give it.
+    /// Where to click (or which config file / panel), as the layer's source or docs give it.
     pub ui_path: &'static str,
     /// The option, constant, filter or directive behind it; [`NO_KEY`] or [`UNKNOWN`] otherwise.
     pub option_key: &'static str,
-    /// False when part of the path or key is UNVERIFIED in the facts, so advice can say so.
+    /// False when part of the path or key is not confirmed in the layer's source or
+    /// documentation (UNVERIFIED), so advice can say so.
     pub verified: bool,
 }
 
@@ -151,22 +152,23 @@ pub struct BodyMarker {
     pub stamp: Stamp,
     /// What the marker alone says about hit or miss.
     pub hit: Option<bool>,
-    /// Where the facts put the marker.
+    /// Where in the page the layer puts the marker.
     pub region: Region,
     /// True when the marker alone proves the layer; false for generic text read only once the
     /// layer is identified.
     pub identifies: bool,
 }
 
-/// One thing that can date a layer's copy, in the order the facts prefer them.
+/// One thing that can date a layer's copy. Rows list them preferred first: a body timestamp
+/// dates the HTML itself, while `Age` counts only the time spent in one layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Dating {
     /// A timestamp in one of the layer's body markers.
     Marker,
-    /// The `Age` header (time spent in this layer only). `verified: false` when the facts do not
-    /// confirm the layer sends it; it is still read when present.
+    /// The `Age` header (time spent in this layer only). `verified: false` when the layer's
+    /// documentation does not confirm it sends it; it is still read when present.
     AgeHeader {
-        /// Whether the facts confirm the layer sends `Age`.
+        /// Whether the layer's documentation confirms it sends `Age`.
         verified: bool,
     },
     /// `Date − Last-Modified`. `hits_only`: the header dates the copy only on a hit (WP-Optimize's
@@ -236,7 +238,7 @@ pub struct LayerSpec {
     /// The step the lifespan setting takes: advice is rounded down to it, so it is a value the
     /// operator can type in.
     pub ttl_unit: TtlUnit,
-    /// The default lifetime in words, with the facts' caveats.
+    /// The default lifetime in words, with the caveats its sources give.
     pub ttl_note: &'static str,
     /// Setting that shortens the lifetime.
     pub ttl_setting: Setting,
@@ -258,10 +260,12 @@ pub struct LayerSpec {
     pub slack_s: u64,
     /// Ids this layer replaces when both are seen (Pantheon runs on Fastly, APO on Cloudflare).
     pub supersedes: &'static [&'static str],
-    /// What the facts mark UNVERIFIED for this layer; empty when nothing.
+    /// What is not confirmed in this layer's source or documentation (UNVERIFIED); empty when
+    /// nothing.
     pub unverified: &'static str,
-    /// Section of `cache-layers.md` the row comes from.
-    pub facts_ref: &'static str,
+    /// Public sources of the row's values, `;`-separated: the layer's source (version and files
+    /// read), vendor documentation URLs, or what a real install showed.
+    pub sources: &'static str,
 }
 
 impl LayerSpec {
@@ -274,9 +278,9 @@ impl LayerSpec {
 
     /// Whether a copy kept for the default lifetime can carry a nonce that is already dead.
     ///
-    /// A nonce lives between `nonce_life_s / 2` and `nonce_life_s` (`wordpress-nonces.md` §1.4),
-    /// so a copy older than half the nonce life may be dead. `None` when the lifetime is set by
-    /// config only and the table cannot say.
+    /// A nonce lives between `nonce_life_s / 2` and `nonce_life_s` (WordPress core
+    /// `wp_verify_nonce()` in `wp-includes/pluggable.php`), so a copy older than half the nonce
+    /// life may be dead. `None` when the lifetime is set by config only and the table cannot say.
     #[must_use]
     pub fn can_outlive_nonce(&self, nonce_life_s: u64) -> Option<bool> {
         if self.ttl_from_config {
@@ -350,10 +354,9 @@ macro_rules! rocket_footprint {
     };
 }
 
-/// Every cache layer, in the order of the facts' summary table (§4). Detection sorts what it
-/// finds by [`LayerKind::outer_rank`], then by position here.
+/// Every cache layer: page-cache plugins and server caches first, then CDNs and hosts. Detection
+/// sorts what it finds by [`LayerKind::outer_rank`], then by position here.
 pub static LAYERS: &[LayerSpec] = &[
-    // §1.1
     LayerSpec {
         id: "wp-rocket",
         name: "WP Rocket",
@@ -425,9 +428,9 @@ pub static LAYERS: &[LayerSpec] = &[
         slack_s: 3600,
         supersedes: &[],
         unverified: "",
-        facts_ref: "cache-layers.md §1.1",
+        sources: "WP Rocket 3.17.1 source (inc/classes/Buffer/class-cache.php, inc/functions/htaccess.php, inc/admin/upgrader.php, inc/Engine/Admin/Settings/Page.php, PurgeExpired/Subscriber.php, inc/Engine/Admin/Beacon/Beacon.php); SatelliteWP/rocket-nginx rocket-nginx.tmpl; https://docs.wp-rocket.me/article/1383-cache-lifespan; https://docs.wp-rocket.me/article/975-nonces-and-cache-lifespan/; http://de.docs.wp-rocket.me/article/1044-nonces-und-cache-dauer",
     },
-    // §1.2 and §2.11
+    // LiteSpeed server, LiteSpeed Web ADC and QUIC.cloud.
     LayerSpec {
         id: "litespeed",
         name: "LiteSpeed Cache",
@@ -499,9 +502,8 @@ pub static LAYERS: &[LayerSpec] = &[
         slack_s: 0,
         supersedes: &[],
         unverified: "whether LiteSpeed or QUIC.cloud send Age on hits; `hit,private`; whether X-LiteSpeed-Cache-Control reaches visitors",
-        facts_ref: "cache-layers.md §1.2, §2.11",
+        sources: "LiteSpeed Cache 7.9 source, older tags for the pre-5.5 wording (src/core.cls.php, src/crawler.cls.php, src/control.cls.php, data/const.default.json, src/lang.cls.php, tpl/cache/settings-esi.tpl.php, data/esi.nonces.txt, src/esi.cls.php, litespeed-cache.php); https://check.lscache.io/about; https://blog.litespeedtech.com/2020/07/08/cache-wordpress-nonces/",
     },
-    // §1.3
     LayerSpec {
         id: "wp-super-cache",
         name: "WP Super Cache",
@@ -569,9 +571,8 @@ pub static LAYERS: &[LayerSpec] = &[
         slack_s: 0,
         supersedes: &[],
         unverified: "Last-Modified on Apache-served static files (server default, not set by the plugin)",
-        facts_ref: "cache-layers.md §1.3",
+        sources: "WP Super Cache 1.12.5-alpha and 2.0.1 source (wp-cache-phase2.php, wp-cache-config-sample.php, wp-cache.php, partials/advanced.php, partials/debug.php)",
     },
-    // §1.4
     LayerSpec {
         id: "w3-total-cache",
         name: "W3 Total Cache",
@@ -655,9 +656,8 @@ pub static LAYERS: &[LayerSpec] = &[
         slack_s: 0,
         supersedes: &[],
         unverified: "UI label of the page cache debug option",
-        facts_ref: "cache-layers.md §1.4",
+        sources: "W3 Total Cache 2.10.2 source (Generic_Plugin.php, PgCache_ContentGrabber, BrowserCache_Environment.php, BrowserCache_Plugin.php, ConfigKeys.php, PgCache_ConfigLabels.php, Cache_File_Cleaner_Generic.php, inc/options/pgcache.php)",
     },
-    // §1.5
     LayerSpec {
         id: "wp-fastest-cache",
         name: "WP Fastest Cache",
@@ -719,9 +719,8 @@ pub static LAYERS: &[LayerSpec] = &[
         slack_s: 0,
         supersedes: &[],
         unverified: "",
-        facts_ref: "cache-layers.md §1.5",
+        sources: "WP Fastest Cache 1.3.6 source (inc/cache.php, inc/admin.php, templates/timeout.php) and readme",
     },
-    // §1.6
     LayerSpec {
         id: "cache-enabler",
         name: "Cache Enabler",
@@ -768,9 +767,8 @@ pub static LAYERS: &[LayerSpec] = &[
         slack_s: 0,
         supersedes: &[],
         unverified: "headers when the optional server rewrite rules deliver the cache",
-        facts_ref: "cache-layers.md §1.6",
+        sources: "Cache Enabler 1.8.16 source (inc/cache_enabler.class.php, inc/cache_enabler_disk.class.php) and readme",
     },
-    // §1.7
     LayerSpec {
         id: "wp-optimize",
         name: "WP-Optimize",
@@ -811,9 +809,8 @@ pub static LAYERS: &[LayerSpec] = &[
         slack_s: 0,
         supersedes: &[],
         unverified: "",
-        facts_ref: "cache-layers.md §1.7",
+        sources: "WP-Optimize 4.2.1 source (cache/file-based-page-cache-functions.php, cache/class-wpo-cache-config.php, templates/cache/page-cache.php); https://getwpo.com/faqs/what-is-cache-lifespan/",
     },
-    // §1.8
     LayerSpec {
         id: "breeze",
         name: "Breeze (Cloudways)",
@@ -874,9 +871,9 @@ pub static LAYERS: &[LayerSpec] = &[
         slack_s: 0,
         supersedes: &[],
         unverified: "",
-        facts_ref: "cache-layers.md §1.8; marker and hit/miss values from a real Breeze on WordPress 6.1",
+        sources: "Breeze 2.5.7 source (inc/cache/execute-cache.php, views/option-tabs/basic-tab.php); marker and hit/miss values observed on a real Breeze 2.x on WordPress 6.1",
     },
-    // Not in the facts: seen on a real WordPress running Powered Cache (PHP delivery).
+    // Seen on a real WordPress running Powered Cache (PHP delivery).
     LayerSpec {
         id: "powered-cache",
         name: "Powered Cache",
@@ -937,9 +934,9 @@ pub static LAYERS: &[LayerSpec] = &[
         slack_s: 0,
         supersedes: &[],
         unverified: "label and key of the URI exclusion list",
-        facts_ref: "a real Powered Cache on WordPress 6.1 (headers and footer comments)",
+        sources: "observed on a real Powered Cache on WordPress 6.1 (headers and footer comments)",
     },
-    // §1.9 and §2.6
+    // Speed Optimizer's file cache and SiteGround's dynamic (NGINX) cache.
     LayerSpec {
         id: "siteground",
         name: "SiteGround (Speed Optimizer file cache, dynamic cache)",
@@ -972,9 +969,8 @@ pub static LAYERS: &[LayerSpec] = &[
         slack_s: 0,
         supersedes: &[],
         unverified: "UI labels; Age on SiteGround; whether X-Cache-Enabled reaches visitors; x-proxy-cache is also a generic nginx name",
-        facts_ref: "cache-layers.md §1.9, §2.6",
+        sources: "SiteGround Speed Optimizer 7.6.8 source (core/File_Cacher/Cache.php, core/File_Cacher/File_Cacher.php, core/Supercacher/Supercacher.php, core/Supercacher/Supercacher_Helper.php, core/Combinator/Js_Combinator.php); https://www.siteground.com/kb/siteground-dynamic-caching-configuration/",
     },
-    // §1.10
     LayerSpec {
         id: "nginx-fastcgi",
         name: "nginx fastcgi_cache / proxy_cache (Nginx Helper)",
@@ -1031,9 +1027,8 @@ pub static LAYERS: &[LayerSpec] = &[
         slack_s: 0,
         supersedes: &[],
         unverified: "BYPASS and REVALIDATED values of $upstream_cache_status (seen in logs; nginx docs not read)",
-        facts_ref: "cache-layers.md §1.10",
+        sources: "Nginx Helper 2.3.5 source (admin/class-nginx-helper-admin.php); https://nginx.org/pipermail/nginx/2009-June/012839.html; WordPress core WP_Site_Health::get_page_cache_headers() (wp-admin/includes/class-wp-site-health.php)",
     },
-    // §1.12
     LayerSpec {
         id: "comet-cache",
         name: "Comet Cache",
@@ -1096,9 +1091,8 @@ pub static LAYERS: &[LayerSpec] = &[
         slack_s: 0,
         supersedes: &[],
         unverified: "UI label of the debugging notes option",
-        facts_ref: "cache-layers.md §1.12",
+        sources: "Comet Cache v170808-RC source (src/includes/traits/Ac/CacheIoUtils.php, classes/Notes.php, ObUtils.php); WordPress core wp-settings.php (PHP time zone set to UTC)",
     },
-    // §1.13
     LayerSpec {
         id: "hummingbird",
         name: "Hummingbird",
@@ -1139,9 +1133,9 @@ pub static LAYERS: &[LayerSpec] = &[
         slack_s: 0,
         supersedes: &[],
         unverified: "source repository and version; header marker; UI labels; timestamp is UTC in newer code and site-local in older code",
-        facts_ref: "cache-layers.md §1.13",
+        sources: "Hummingbird source (core/modules/class-page-cache.php, from a public copy; repository and version not identified)",
     },
-    // §1.14 and §2.9 (WordPress.com / Pressable edge header)
+    // Batcache, with the WordPress.com / Pressable edge header.
     LayerSpec {
         id: "batcache",
         name: "Batcache (WordPress.com, VIP, Pressable)",
@@ -1206,9 +1200,8 @@ pub static LAYERS: &[LayerSpec] = &[
         slack_s: 0,
         supersedes: &[],
         unverified: "x-ac and x-nananana formats (third-party monitoring code only)",
-        facts_ref: "cache-layers.md §1.14, §2.9",
+        sources: "Batcache source (Automattic/batcache advanced-cache.php, HEAD 2024-06-24); VIP Quickstart config (X-nananana: Batcache)",
     },
-    // §1.16
     LayerSpec {
         id: "super-page-cache",
         name: "Super Page Cache (for Cloudflare)",
@@ -1253,9 +1246,8 @@ pub static LAYERS: &[LayerSpec] = &[
         slack_s: 0,
         supersedes: &[],
         unverified: "plugin version of the default TTL; age source; TTL setting label",
-        facts_ref: "cache-layers.md §1.16",
+        sources: "Super Page Cache readme (copy in Otima-Ideia/site-consors, wp-content/plugins/wp-cloudflare-page-cache/readme.txt; version not identified); https://docs.themeisle.com/super-page-cache/excluding-urls-from-cache",
     },
-    // §2.1
     LayerSpec {
         id: "cloudflare",
         name: "Cloudflare (CDN, Cache Rules)",
@@ -1288,9 +1280,9 @@ pub static LAYERS: &[LayerSpec] = &[
         slack_s: 0,
         supersedes: &[],
         unverified: "",
-        facts_ref: "cache-layers.md §2.1",
+        sources: "https://developers.cloudflare.com/cache/concepts/cache-responses/; https://developers.cloudflare.com/cache/how-to/configure-cache-status-code; https://developers.cloudflare.com/cache/how-to/cache-rules/examples/edge-ttl",
     },
-    // §2.1 (APO) and §1.15
+    // APO at the edge, with the Cloudflare plugin's origin header.
     LayerSpec {
         id: "cloudflare-apo",
         name: "Cloudflare APO",
@@ -1341,9 +1333,8 @@ pub static LAYERS: &[LayerSpec] = &[
         slack_s: 0,
         supersedes: &["cloudflare"],
         unverified: "full cf-apo-via value list (only cache and origin,page-rules documented); the tcache value",
-        facts_ref: "cache-layers.md §2.1, §1.15",
+        sources: "https://developers.cloudflare.com/automatic-platform-optimization/troubleshooting/faq/; https://developers.cloudflare.com/automatic-platform-optimization/reference/page-rule-integration/; https://developers.cloudflare.com/cache/concepts/cache-responses/; Cloudflare WordPress plugin source (cloudflare/Cloudflare-WordPress src/WordPress/Hooks.php, HEAD 2025-11-05)",
     },
-    // §2.2
     LayerSpec {
         id: "fastly",
         name: "Fastly",
@@ -1377,9 +1368,9 @@ pub static LAYERS: &[LayerSpec] = &[
         slack_s: 0,
         supersedes: &["varnish"],
         unverified: "",
-        facts_ref: "cache-layers.md §2.2",
+        sources: "https://www.fastly.com/documentation/reference/http/http-headers/X-Cache/ (and the Age and X-Cache-Hits pages beside it)",
     },
-    // §2.3, §1.11 and §2.7 (Cloudways Varnish)
+    // Generic Varnish, Cloudways' Varnish included.
     LayerSpec {
         id: "varnish",
         name: "Varnish",
@@ -1424,9 +1415,8 @@ pub static LAYERS: &[LayerSpec] = &[
         slack_s: 0,
         supersedes: &[],
         unverified: "Cloudways: visitor-visible Varnish headers and default TTL",
-        facts_ref: "cache-layers.md §2.3, §1.11, §2.7",
+        sources: "varnishd parameter default_ttl (varnishadm param.show); https://docs.gandi.net/en/web_hosting/common_operations/varnish_cache.html; WordPress core WP_Site_Health::get_page_cache_headers() (wp-admin/includes/class-wp-site-health.php); Proxy Cache Purge 5.2.2 source (debug.php); https://support.cloudways.com/how-to-exclude-url-from-varnish/; https://support.cloudways.com/en/articles/5496342-how-to-use-varnish-at-cloudways; x-varnish-cache as added by the VCL of a real Varnish 7.1",
     },
-    // §2.4
     LayerSpec {
         id: "kinsta",
         name: "Kinsta",
@@ -1464,9 +1454,8 @@ pub static LAYERS: &[LayerSpec] = &[
         slack_s: 0,
         supersedes: &[],
         unverified: "full x-kinsta-cache values; meaning of ki-* headers; Age; exclusion UI; expiration below 24 h",
-        facts_ref: "cache-layers.md §2.4",
+        sources: "https://kinsta.com/docs/edge-caching; Kinsta's Server Caching documentation; rviscomi/ismyhostfastyet ttfb.sql (x-kinsta-cache); ki-* headers from third-party detector code",
     },
-    // §2.5
     LayerSpec {
         id: "wp-engine",
         name: "WP Engine",
@@ -1507,9 +1496,8 @@ pub static LAYERS: &[LayerSpec] = &[
         slack_s: 0,
         supersedes: &["varnish"],
         unverified: "exact x-cache format (`HIT: 1`?); Age; exclusion UI",
-        facts_ref: "cache-layers.md §2.5",
+        sources: "https://wpengine.com/support/cache-control-headers-wp-engine/; https://wpengine.com/support/cache/; rviscomi/ismyhostfastyet ttfb.sql (wpe-backend, WP Engine)",
     },
-    // §2.8
     LayerSpec {
         id: "pantheon",
         name: "Pantheon Global CDN",
@@ -1546,9 +1534,8 @@ pub static LAYERS: &[LayerSpec] = &[
         slack_s: 0,
         supersedes: &["fastly", "varnish"],
         unverified: "the 600 s → 1 week auto-upgrade (repository not identified)",
-        facts_ref: "cache-layers.md §2.8",
+        sources: "Pantheon mu-plugin source (pantheon-systems/pantheon-mu-plugin inc/pantheon-page-cache.php, HEAD 2026-08-14); pantheon-systems/documentation (source/content/debug-cache.md, test-global-cdn-caching.md, caching-advanced-topics.md); pantheon-advanced-page-cache PR #282",
     },
-    // §2.9
     LayerSpec {
         id: "wpvip",
         name: "WordPress VIP",
@@ -1578,7 +1565,7 @@ pub static LAYERS: &[LayerSpec] = &[
         slack_s: 41_400,
         supersedes: &[],
         unverified: "Age; VIP TTL manager; whether the 12 h stale window counts from storage or from expiry",
-        facts_ref: "cache-layers.md §2.9",
+        sources: "https://docs.wpvip.com/?p=23047; https://docs.wpvip.com/caching/page-cache/default-responses/",
     },
 ];
 
