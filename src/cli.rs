@@ -259,9 +259,9 @@ pub enum StdoutFormat {
 /// `--fail-on` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FailOnArg {
-    /// Dead pages.
+    /// Dead pages, and pages that could not be fetched (error).
     Dead,
-    /// Dead or expiring pages.
+    /// Dead, expiring or unfetchable pages.
     Expiring,
     /// Dead, expiring, unverifiable or unfetchable pages.
     Unverifiable,
