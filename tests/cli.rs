@@ -406,3 +406,60 @@ async fn report_paths_are_checked_before_the_first_request() {
     assert!(s.requests().is_empty(), "{:?}", s.requests());
     assert!(!good.exists());
 }
+
+/// Mistakes a newcomer makes on the command line get a precise answer, before any request.
+#[tokio::test(flavor = "multi_thread")]
+async fn typos_and_conflicting_flags_are_answered_precisely() {
+    let err = |o: &Output| String::from_utf8_lossy(&o.stderr).into_owned();
+    let o = run(args(&["audit", "example.com/blog/"])).await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err(&o).contains("did you mean https://example.com/blog/ ?"),
+        "{}",
+        err(&o)
+    );
+    let o = run(args(&[
+        "audit",
+        "https://x.test/",
+        "--allow-host",
+        "http://cdn.test/",
+    ]))
+    .await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("write `cdn.test`"), "{}", err(&o));
+    let o = run(args(&[
+        "audit",
+        "https://x.test/",
+        "--sample",
+        "5",
+        "--max-pages",
+        "3",
+    ]))
+    .await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("cannot be used with"), "{}", err(&o));
+    let o = run(args(&["audit", "https://x.test/", "-q", "-v"])).await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("cannot be used with"), "{}", err(&o));
+    // `txt` is what `-o report.txt` calls the table; --format takes it too.
+    let o = run(args(&[
+        "audit",
+        "https://x.test/",
+        "--format",
+        "txt",
+        "--help",
+    ]))
+    .await;
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    // A host that does not resolve says to check the URL, not to ignore robots.txt.
+    let o = run(args(&[
+        "audit",
+        "https://nonce-audit-test.invalid/",
+        "--max-tries",
+        "1",
+    ]))
+    .await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("does not resolve"), "{}", err(&o));
+    assert!(!err(&o).contains("--ignore-robots"), "{}", err(&o));
+}

@@ -388,7 +388,6 @@ async fn quiet_prints_nothing_on_either_stream_without_findings() {
         "0",
         "--insecure",
         "-q",
-        "-v",
         "-o",
         report.to_str().unwrap(),
     ]))
@@ -397,6 +396,10 @@ async fn quiet_prints_nothing_on_either_stream_without_findings() {
     assert_eq!(text(&o.stdout), "", "stdout");
     assert_eq!(text(&o.stderr), "", "stderr");
     assert!(report.exists(), "-o files are still written");
+    // -q with -v asks for two opposite things: refused, not one silently winning.
+    let o = run(args(&["audit", &base, "-q", "-v"])).await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("cannot be used with"));
 
     // With a finding, -q prints the report and what it held back.
     s.set_now(NOW + 2 * DAY);
