@@ -153,6 +153,16 @@ impl Baseline {
         Self::from_json(&text, &file)
     }
 
+    /// A baseline that does not exist yet (the first night of a scheduled audit): it holds no
+    /// report, so every page counts as added and every dead page as newly dead, and this run's
+    /// report becomes the next one's baseline.
+    pub fn missing(path: &std::path::Path) -> Self {
+        Self {
+            file: path.display().to_string(),
+            reports: Vec::new(),
+        }
+    }
+
     /// The sites the baseline holds reports on.
     pub fn sites(&self) -> Vec<&str> {
         self.reports

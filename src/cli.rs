@@ -152,7 +152,7 @@ pub struct NetArgs {
     #[arg(long)]
     pub max_pages: Option<u64>,
     /// Audit an evenly spread, deterministic sample of N pages (quick checks of big sites).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", conflicts_with = "max_pages")]
     pub sample: Option<u64>,
     /// Only pages whose URL path matches this glob, e.g. '/blog/**' (repeatable).
     #[arg(long, value_name = "GLOB")]
@@ -228,7 +228,7 @@ pub struct OutputArgs {
 pub struct UiArgs {
     /// Print nothing, on standard output or standard error, unless there are findings (for
     /// cron, which mails whatever a job prints).
-    #[arg(short, long)]
+    #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,
     /// Say more on standard error: -v one line per page, retries and sitemaps; -vv also every
     /// REST probe. RUST_LOG (e.g. RUST_LOG=nonce_audit=debug) overrides.
@@ -242,7 +242,8 @@ pub struct UiArgs {
 /// Formats for standard output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum StdoutFormat {
-    /// Human-readable, grouped by verdict.
+    /// Human-readable, grouped by verdict (also `txt`, as `-o report.txt` names it).
+    #[value(alias = "txt")]
     Table,
     /// The JSON schema `nonce-audit/1`.
     Json,
@@ -259,9 +260,9 @@ pub enum StdoutFormat {
 /// `--fail-on` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FailOnArg {
-    /// Dead pages.
+    /// Dead pages, and pages that could not be fetched (error).
     Dead,
-    /// Dead or expiring pages.
+    /// Dead, expiring or unfetchable pages.
     Expiring,
     /// Dead, expiring, unverifiable or unfetchable pages.
     Unverifiable,

@@ -90,6 +90,14 @@ pub enum FetchError {
     /// TCP or TLS connection failed.
     #[error("could not connect: {0}")]
     Connect(String),
+    /// The server's TLS certificate was refused (self-signed, expired, wrong host).
+    #[error(
+        "the TLS certificate was not accepted ({0}); a self-signed staging server? --insecure skips the check"
+    )]
+    Tls(String),
+    /// The host name does not resolve.
+    #[error("the host name does not resolve ({0}); check the spelling of the URL")]
+    Dns(String),
     /// The body exceeded the cap.
     #[error("body larger than the {limit}-byte cap")]
     TooLarge {
@@ -122,13 +130,27 @@ impl FetchError {
         if e.is_timeout() {
             FetchError::Timeout(timeout)
         } else if e.is_connect() {
-            FetchError::Connect(root_cause(e))
+            let cause = root_cause(e);
+            let lower = cause.to_ascii_lowercase();
+            if lower.contains("certificate") || lower.contains("unknownissuer") {
+                FetchError::Tls(last_part(&cause))
+            } else if lower.contains("dns error") || lower.contains("failed to lookup address") {
+                FetchError::Dns(last_part(&cause))
+            } else {
+                FetchError::Connect(cause)
+            }
         } else if e.is_request() {
             FetchError::Broken(root_cause(e))
         } else {
             FetchError::Http(root_cause(e))
         }
     }
+}
+
+/// The innermost part of an error chain ("a: b: c" gives "c"): what an operator can act on,
+/// without the HTTP client's layers around it.
+fn last_part(chain: &str) -> String {
+    chain.rsplit(": ").next().unwrap_or(chain).trim().to_owned()
 }
 
 fn root_cause(e: &dyn std::error::Error) -> String {
@@ -842,6 +864,21 @@ pub fn same_origin(a: &Url, b: &Url) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tls_and_dns_failures_say_what_to_do() {
+        assert_eq!(
+            last_part(
+                "error sending request: client error (Connect): invalid peer certificate: UnknownIssuer"
+            ),
+            "UnknownIssuer"
+        );
+        let tls = FetchError::Tls("UnknownIssuer".to_owned()).to_string();
+        assert!(tls.contains("--insecure"), "{tls}");
+        assert!(!FetchError::Tls(String::new()).retryable());
+        let dns = FetchError::Dns("Name or service not known".to_owned()).to_string();
+        assert!(dns.contains("check the spelling"), "{dns}");
+    }
 
     #[test]
     fn user_agent_names_tool_version_and_repository() {

@@ -153,6 +153,35 @@ fn check_outputs(output: &OutputArgs) -> Result<()> {
                 Format::EXTENSIONS
             );
         }
+        // Before the first request, not after an hour of audit: the report's directory must
+        // exist and take a new file (the report is written through a temporary file there).
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        if !dir.is_dir() {
+            bail!(
+                "cannot write the report {}: the directory {} does not exist",
+                path.display(),
+                dir.display()
+            );
+        }
+        if path.is_dir() {
+            bail!(
+                "cannot write the report {}: it is a directory",
+                path.display()
+            );
+        }
+        tempfile::Builder::new()
+            .prefix(".nonce-audit-check")
+            .tempfile_in(dir)
+            .with_context(|| {
+                format!(
+                    "cannot write the report {}: the directory {} does not take new files",
+                    path.display(),
+                    dir.display()
+                )
+            })?;
     }
     Ok(())
 }
@@ -217,6 +246,30 @@ impl Audited {
         }
     }
 
+    /// Why no page could be audited at all, when that is so: every page an `error` (unreachable,
+    /// refused, TLS...) and the run not interrupted. That is exit 2, never a green run.
+    fn none_audited(&self) -> Option<String> {
+        let Audited::One(r) = self else { return None };
+        let s = &r.summary;
+        if r.interrupted || s.pages == 0 || s.error < s.pages {
+            return None;
+        }
+        let first = r.pages.iter().next();
+        let example = first
+            .map(|p| {
+                format!(
+                    " (first: {}: {})",
+                    p.url,
+                    p.reason.as_deref().unwrap_or("error")
+                )
+            })
+            .unwrap_or_default();
+        Some(console::show(&format!(
+            "no page could be audited: all {} page(s) failed{example}",
+            s.pages
+        )))
+    }
+
     fn interrupted(&self) -> bool {
         match self {
             Audited::One(r) => r.interrupted,
@@ -227,13 +280,25 @@ impl Audited {
 
 /// Loads `--baseline` before anything is fetched, so a wrong file fails fast (exit 2), and
 /// refuses `--fail-on new-dead` without one.
-fn load_baseline(output: &OutputArgs) -> Result<Option<Baseline>> {
+fn load_baseline(output: &OutputArgs, console: &Console) -> Result<Option<Baseline>> {
     if output.fail_on == cli::FailOnArg::NewDead && output.baseline.is_none() {
         bail!(
             "--fail-on new-dead compares with an earlier report: give it with --baseline PREVIOUS.json"
         );
     }
-    Ok(output.baseline.as_deref().map(Baseline::load).transpose()?)
+    let Some(path) = output.baseline.as_deref() else {
+        return Ok(None);
+    };
+    // The first night of a schedule has no earlier report, and a night that wrote none must
+    // not lock every later night out: a missing file is a warning, not an error.
+    if !path.exists() {
+        console.line(&format!(
+            "warning: the baseline {} does not exist yet: every page counts as new (write this run's report there with -o for the next run)",
+            console::show(&path.display().to_string())
+        ));
+        return Ok(Some(Baseline::missing(path)));
+    }
+    Ok(Some(Baseline::load(path)?))
 }
 
 fn emit(audited: &Audited, output: &OutputArgs, console: &Console) -> Result<ExitCode> {
@@ -243,11 +308,15 @@ fn emit(audited: &Audited, output: &OutputArgs, console: &Console) -> Result<Exi
         color: false,
         fail_on,
     };
+    // Every report is attempted: one that cannot be written does not cost the others.
+    let mut unwritten = Vec::new();
     for path in &output.outputs {
         let format = Format::from_path(path).unwrap_or(Format::Json);
-        write_atomic_with(path, |w| audited.write(w, format, &files))
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        if let Err(e) = write_atomic_with(path, |w| audited.write(w, format, &files)) {
+            unwritten.push(format!("{}: {e}", path.display()));
+        }
     }
+
     if !output.ui.quiet || failing {
         console.release();
         let format = match output.format {
@@ -282,6 +351,12 @@ fn emit(audited: &Audited, output: &OutputArgs, console: &Console) -> Result<Exi
             }
         }
     }
+    if !unwritten.is_empty() {
+        bail!("cannot write {}", unwritten.join("; "));
+    }
+    if let Some(why) = audited.none_audited() {
+        bail!("{why}");
+    }
     Ok(if audited.interrupted() {
         ExitCode::from(130)
     } else if failing {
@@ -299,7 +374,7 @@ where
     F: FnOnce(EventSink) -> Fut,
     Fut: std::future::Future<Output = Result<Report, audit::AuditError>>,
 {
-    let baseline = load_baseline(output)?;
+    let baseline = load_baseline(output, console)?;
     let pb = progress(output.ui, console);
     let report = audit(sink(&pb, console)).await;
     finish_progress(&pb, console);
@@ -335,7 +410,7 @@ async fn audit_sites(
     if shared.fetch.insecure {
         console.line("warning: --insecure: TLS certificates are not verified");
     }
-    let baseline = load_baseline(output)?;
+    let baseline = load_baseline(output, console)?;
     let cancel = watch_signals();
     let started = chrono::Utc::now();
     let (mut reports, mut failed) = (Vec::new(), Vec::new());

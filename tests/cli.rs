@@ -300,3 +300,166 @@ async fn demo_shows_every_kind_of_row_and_exits_1() {
     assert!(stderr(&o).contains("This demo audits a simulated WordPress site"));
     assert!(!v["recommendations"].as_array().unwrap().is_empty());
 }
+
+/// A run where no page could be audited is never a silent green run: exit 2 with the reason,
+/// even under `-q`, and the requested report is still written.
+#[tokio::test(flavor = "multi_thread")]
+async fn no_page_audited_is_exit_2_with_the_reason_and_a_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("down.txt");
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    drop(l);
+    std::fs::write(&list, format!("http://{addr}/a/\nhttp://{addr}/b/\n")).unwrap();
+    let out = dir.path().join("r.json");
+    let o = run(args(&[
+        "audit",
+        "--urls",
+        list.to_str().unwrap(),
+        "-q",
+        "--rate",
+        "0",
+        "--max-tries",
+        "1",
+        "-o",
+        out.to_str().unwrap(),
+    ]))
+    .await;
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("no page could be audited: all 2 page(s) failed"),
+        "{err}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(report["summary"]["error"], 2);
+}
+
+/// Some pages unreachable among audited ones: a finding at the default `--fail-on dead`.
+#[tokio::test(flavor = "multi_thread")]
+async fn unreachable_pages_count_at_the_default_threshold() {
+    let s = SimSite::start(SimConfig {
+        pages: vec![SimPage::new("/a/", Shape::WpApiSettings)],
+        now: NOW,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("urls.txt");
+    std::fs::write(&list, format!("{0}/a/\n{0}/missing/\n", s.base_url())).unwrap();
+    let o = run(args(&[
+        "audit",
+        "--urls",
+        list.to_str().unwrap(),
+        "--rate",
+        "0",
+        "--no-progress",
+    ]))
+    .await;
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stdout}{err}");
+    let o = run(args(&[
+        "audit",
+        "--urls",
+        list.to_str().unwrap(),
+        "--rate",
+        "0",
+        "--no-progress",
+        "--fail-on",
+        "never",
+    ]))
+    .await;
+    assert_eq!(o.status.code(), Some(0));
+}
+
+/// Report paths are checked before the first request: a missing directory fails at once, and
+/// the site sees nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn report_paths_are_checked_before_the_first_request() {
+    let s = SimSite::start(SimConfig {
+        pages: vec![SimPage::new("/a/", Shape::WpApiSettings)],
+        now: NOW,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("ok.json");
+    let bad = dir.path().join("no-such-dir").join("r.json");
+    let o = run(args(&[
+        "audit",
+        &s.base_url(),
+        "--rate",
+        "0",
+        "-o",
+        good.to_str().unwrap(),
+        "-o",
+        bad.to_str().unwrap(),
+    ]))
+    .await;
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("does not exist"), "{err}");
+    assert!(s.requests().is_empty(), "{:?}", s.requests());
+    assert!(!good.exists());
+}
+
+/// Mistakes a newcomer makes on the command line get a precise answer, before any request.
+#[tokio::test(flavor = "multi_thread")]
+async fn typos_and_conflicting_flags_are_answered_precisely() {
+    let err = |o: &Output| String::from_utf8_lossy(&o.stderr).into_owned();
+    let o = run(args(&["audit", "example.com/blog/"])).await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err(&o).contains("did you mean https://example.com/blog/ ?"),
+        "{}",
+        err(&o)
+    );
+    let o = run(args(&[
+        "audit",
+        "https://x.test/",
+        "--allow-host",
+        "http://cdn.test/",
+    ]))
+    .await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("write `cdn.test`"), "{}", err(&o));
+    let o = run(args(&[
+        "audit",
+        "https://x.test/",
+        "--sample",
+        "5",
+        "--max-pages",
+        "3",
+    ]))
+    .await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("cannot be used with"), "{}", err(&o));
+    let o = run(args(&["audit", "https://x.test/", "-q", "-v"])).await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("cannot be used with"), "{}", err(&o));
+    // `txt` is what `-o report.txt` calls the table; --format takes it too.
+    let o = run(args(&[
+        "audit",
+        "https://x.test/",
+        "--format",
+        "txt",
+        "--help",
+    ]))
+    .await;
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    // A host that does not resolve says to check the URL, not to ignore robots.txt.
+    let o = run(args(&[
+        "audit",
+        "https://nonce-audit-test.invalid/",
+        "--max-tries",
+        "1",
+    ]))
+    .await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("does not resolve"), "{}", err(&o));
+    assert!(!err(&o).contains("--ignore-robots"), "{}", err(&o));
+}

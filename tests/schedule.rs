@@ -151,16 +151,78 @@ async fn new_dead_needs_a_baseline_and_the_baseline_must_be_a_report() {
         // Refused before anything is fetched.
         assert!(s.requests().is_empty(), "{name}: {:?}", s.requests());
     }
+    // A baseline that does not exist yet (the first night) is a warning, not a dead end: the
+    // audit runs, every page is new, and the exit code is the findings'.
     let missing = dir.path().join("missing.json");
     let o = run(args(&[
         "audit",
         &base,
+        "--rate",
+        "0",
+        "--no-progress",
         "--baseline",
         missing.to_str().unwrap(),
     ]))
     .await;
-    assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o.stderr).contains("cannot read it"));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("does not exist yet"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+/// The README's cron recipe through a missed night: night 1 writes its report, night 2 the site
+/// is down (exit 2, no report), night 3 finds no report of night 2 and must still audit, warn,
+/// and write the report night 4 will compare with.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cron_recipe_survives_a_missed_night() {
+    let s = site(vec![
+        SimPage::new("/old/", Shape::WpApiSettings).cached_at(NOW - 3 * DAY),
+        SimPage::new("/page/", Shape::WpApiSettings),
+    ])
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let night = |n: u32, target: &str| {
+        let report = dir.path().join(format!("report-{n}.json"));
+        let yesterday = dir.path().join(format!("report-{}.json", n - 1));
+        let a = args(&[
+            "audit",
+            target,
+            "-q",
+            "--rate",
+            "0",
+            "-o",
+            report.to_str().unwrap(),
+            "--baseline",
+            yesterday.to_str().unwrap(),
+            "--fail-on",
+            "new-dead",
+        ]);
+        (a, report)
+    };
+    // Night 1: no report of night 0 either; the dead page is new, so the job mails once.
+    let (a, r1) = night(1, &s.base_url());
+    let o = run(a).await;
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    assert!(r1.exists());
+    // Night 2: the site is down.
+    let (a, r2) = night(2, &closed_port());
+    let o = run(a).await;
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(!r2.exists());
+    // Night 3: yesterday's report is missing, the audit still runs and writes tonight's.
+    let (a, r3) = night(3, &s.base_url());
+    let o = run(a).await;
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("does not exist yet"));
+    assert!(r3.exists());
+    // Night 4 compares with night 3 again: nothing died since, a quiet night.
+    let (a, r4) = night(4, &s.base_url());
+    let o = run(a).await;
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(o.stdout.is_empty() && o.stderr.is_empty());
+    assert_eq!(json(&r4)["baseline"]["newly_dead"], serde_json::json!([]));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -326,7 +388,6 @@ async fn quiet_prints_nothing_on_either_stream_without_findings() {
         "0",
         "--insecure",
         "-q",
-        "-v",
         "-o",
         report.to_str().unwrap(),
     ]))
@@ -335,6 +396,10 @@ async fn quiet_prints_nothing_on_either_stream_without_findings() {
     assert_eq!(text(&o.stdout), "", "stdout");
     assert_eq!(text(&o.stderr), "", "stderr");
     assert!(report.exists(), "-o files are still written");
+    // -q with -v asks for two opposite things: refused, not one silently winning.
+    let o = run(args(&["audit", &base, "-q", "-v"])).await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("cannot be used with"));
 
     // With a finding, -q prints the report and what it held back.
     s.set_now(NOW + 2 * DAY);

@@ -96,6 +96,14 @@ pub enum DiscoverError {
         "`{0}` is neither an http(s) URL nor a readable file (give a site URL, a sitemap URL or a sitemap file)"
     )]
     BadTarget(String),
+    /// A host name with no scheme (`example.com`), and no file by that name.
+    #[error("`{typed}` is not a URL (and no file has that name): did you mean {suggestion} ?")]
+    NoScheme {
+        /// What was typed.
+        typed: String,
+        /// The https URL it most likely means.
+        suggestion: String,
+    },
     /// No sitemap could be found on the site.
     #[error("no sitemap found at {site}: {tried}")]
     NoSitemap {
@@ -161,10 +169,24 @@ impl Target {
         }
         let path = PathBuf::from(s);
         if path.is_file() {
-            Ok(Target::File(path))
-        } else {
-            Err(DiscoverError::BadTarget(s.to_owned()))
+            return Ok(Target::File(path));
         }
+        // `example.com` or `example.com/blog/`: a site typed without its scheme.
+        let host = s.split('/').next().unwrap_or("");
+        let looks_like_host = !s.contains("://")
+            && host.contains('.')
+            && !host.starts_with('.')
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':'));
+        if looks_like_host {
+            let rest = s[host.len()..].trim_start_matches('/');
+            return Err(DiscoverError::NoScheme {
+                typed: s.to_owned(),
+                suggestion: format!("https://{host}/{rest}"),
+            });
+        }
+        Err(DiscoverError::BadTarget(s.to_owned()))
     }
 
     /// The origin of the audited site when the target tells it (a file tells it by its URLs).
@@ -224,6 +246,21 @@ impl Selection {
         allow_hosts: Vec<String>,
         sample: Option<u64>,
     ) -> Result<Self, String> {
+        // A URL given where a host is meant would never match any host, silently.
+        if let Some(bad) = allow_hosts
+            .iter()
+            .find(|h| h.contains('/') || h.contains('@') || h.trim().is_empty())
+        {
+            let host = Url::parse(bad)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_owned));
+            return Err(match host {
+                Some(h) => format!("--allow-host takes a host name, not a URL: write `{h}`"),
+                None => {
+                    format!("--allow-host takes a host name such as cdn.example.com, not `{bad}`")
+                }
+            });
+        }
         Ok(Self {
             include: globs(include)?,
             exclude: globs(exclude)?,

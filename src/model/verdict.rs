@@ -65,10 +65,11 @@ impl std::fmt::Display for Verdict {
 /// Which verdicts make the run fail (`--fail-on`), for cron and CI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum FailOn {
-    /// Fail when a page is dead (the default: visitors are being hurt right now).
+    /// Fail when a page is dead, or could not be audited at all (`error`: unreachable, refused,
+    /// TLS), so an outage is never a green night (the default: visitors are being hurt now).
     #[default]
     Dead,
-    /// Fail on dead or expiring pages.
+    /// Fail on dead, expiring or unfetchable pages.
     Expiring,
     /// Fail on dead, expiring, unverifiable or unfetchable pages.
     Unverifiable,
@@ -87,8 +88,9 @@ impl FailOn {
         match self {
             FailOn::Never => false,
             FailOn::NewDead => v == Verdict::Dead && newly_dead,
-            FailOn::Dead => v == Verdict::Dead,
-            FailOn::Expiring => matches!(v, Verdict::Dead | Verdict::Expiring),
+            // A page that could not be audited (unreachable, refused) is never a green page.
+            FailOn::Dead => matches!(v, Verdict::Dead | Verdict::Error),
+            FailOn::Expiring => matches!(v, Verdict::Dead | Verdict::Expiring | Verdict::Error),
             FailOn::Unverifiable => matches!(
                 v,
                 Verdict::Dead | Verdict::Expiring | Verdict::Unverifiable | Verdict::Error
@@ -159,6 +161,9 @@ mod tests {
         for newly in [false, true] {
             assert!(FailOn::Dead.trips(Verdict::Dead, newly));
             assert!(!FailOn::Dead.trips(Verdict::Expiring, newly));
+            assert!(FailOn::Dead.trips(Verdict::Error, newly));
+            assert!(FailOn::Expiring.trips(Verdict::Error, newly));
+            assert!(!FailOn::Dead.trips(Verdict::Unverifiable, newly));
             assert!(FailOn::Expiring.trips(Verdict::Expiring, newly));
             assert!(!FailOn::Expiring.trips(Verdict::Unverifiable, newly));
             assert!(FailOn::Unverifiable.trips(Verdict::Unverifiable, newly));
