@@ -617,5 +617,9 @@ fn explain_old_copy_with_live_nonce(clock: &NonceClock, page: &mut PageResult) {
     ));
 }
 
+mod evidence;
+
+pub use evidence::{fresh_counterpart, missed_cache, stamp_after_date, unknown_local_age};
+
 #[cfg(test)]
 mod tests;
