@@ -251,7 +251,7 @@ impl Baseline {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{PageResult, Summary};
+    use crate::model::PageResult;
 
     fn page(url: &str, v: Verdict, layer: Option<&'static str>) -> PageResult {
         let mut p = PageResult::error(url, Some(200), "x");
@@ -263,24 +263,14 @@ mod tests {
     fn report(site: &str, pages: Vec<PageResult>) -> Report {
         let t = crate::clock::utc(1_795_532_400);
         Report {
-            schema: SCHEMA,
             tool_version: "test",
             site: site.to_owned(),
-            rest_root: None,
             server_time: Some(t),
             nonce_life_s: 86_400,
             started_at: t,
             finished_at: t,
-            interrupted: false,
-            summary: Summary::default(),
             pages: pages.into(),
-            recommendations: Vec::new(),
-            sitemaps: Vec::new(),
-            warnings: Vec::new(),
-            forecast: Vec::new(),
-            site_utc_offset_s: None,
-            site_utc_offset_source: None,
-            baseline: None,
+            ..Report::default()
         }
     }
 

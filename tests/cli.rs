@@ -301,6 +301,17 @@ async fn demo_shows_every_kind_of_row_and_exits_1() {
     assert!(!v["recommendations"].as_array().unwrap().is_empty());
 }
 
+/// A simulated site with one fresh page at /a/.
+async fn one_page_site() -> SimSite {
+    SimSite::start(SimConfig {
+        pages: vec![SimPage::new("/a/", Shape::WpApiSettings)],
+        now: NOW,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap()
+}
+
 /// A run where no page could be audited is never a silent green run: exit 2 with the reason,
 /// even under `-q`, and the requested report is still written.
 #[tokio::test(flavor = "multi_thread")]
@@ -339,13 +350,7 @@ async fn no_page_audited_is_exit_2_with_the_reason_and_a_report() {
 /// Some pages unreachable among audited ones: a finding at the default `--fail-on dead`.
 #[tokio::test(flavor = "multi_thread")]
 async fn unreachable_pages_count_at_the_default_threshold() {
-    let s = SimSite::start(SimConfig {
-        pages: vec![SimPage::new("/a/", Shape::WpApiSettings)],
-        now: NOW,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
+    let s = one_page_site().await;
     let dir = tempfile::tempdir().unwrap();
     let list = dir.path().join("urls.txt");
     std::fs::write(&list, format!("{0}/a/\n{0}/missing/\n", s.base_url())).unwrap();
@@ -379,13 +384,7 @@ async fn unreachable_pages_count_at_the_default_threshold() {
 /// the site sees nothing.
 #[tokio::test(flavor = "multi_thread")]
 async fn report_paths_are_checked_before_the_first_request() {
-    let s = SimSite::start(SimConfig {
-        pages: vec![SimPage::new("/a/", Shape::WpApiSettings)],
-        now: NOW,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
+    let s = one_page_site().await;
     let dir = tempfile::tempdir().unwrap();
     let good = dir.path().join("ok.json");
     let bad = dir.path().join("no-such-dir").join("r.json");

@@ -232,6 +232,33 @@ pub struct Report {
     pub baseline: Option<BaselineDiff>,
 }
 
+/// An empty report of this version (no site, no page, the Unix epoch as its times): the
+/// starting point of tests and of reports built from parts.
+impl Default for Report {
+    fn default() -> Self {
+        Self {
+            schema: SCHEMA,
+            tool_version: env!("CARGO_PKG_VERSION"),
+            site: String::new(),
+            rest_root: None,
+            server_time: None,
+            nonce_life_s: 0,
+            started_at: DateTime::UNIX_EPOCH,
+            finished_at: DateTime::UNIX_EPOCH,
+            interrupted: false,
+            summary: Summary::default(),
+            pages: Rows::default(),
+            recommendations: Vec::new(),
+            sitemaps: Vec::new(),
+            warnings: Vec::new(),
+            forecast: Vec::new(),
+            site_utc_offset_s: None,
+            site_utc_offset_source: None,
+            baseline: None,
+        }
+    }
+}
+
 impl Report {
     /// Every warning of the audit, the site's and each sitemap's (named), in one list for the
     /// formats that print them together.

@@ -176,24 +176,10 @@ mod tests {
     #[test]
     fn a_private_copy_is_a_finding_whatever_its_verdict_short_of_never() {
         let report = crate::model::Report {
-            schema: crate::model::SCHEMA,
             tool_version: "test",
             site: "https://ex.com".to_owned(),
-            rest_root: None,
-            server_time: None,
             nonce_life_s: 86_400,
-            started_at: chrono::DateTime::UNIX_EPOCH,
-            finished_at: chrono::DateTime::UNIX_EPOCH,
-            interrupted: false,
-            summary: crate::model::Summary::default(),
-            pages: crate::model::Rows::default(),
-            recommendations: Vec::new(),
-            sitemaps: Vec::new(),
-            warnings: Vec::new(),
-            forecast: Vec::new(),
-            site_utc_offset_s: None,
-            site_utc_offset_source: None,
-            baseline: None,
+            ..crate::model::Report::default()
         };
         let mut p = PageResult::error("https://ex.com/a/", Some(200), "x");
         p.verdict = Verdict::NoNonce;

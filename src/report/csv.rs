@@ -139,30 +139,12 @@ pub fn write_multi(out: &mut impl std::io::Write, multi: &MultiReport) -> std::i
     w.flush()
 }
 
-/// CSV, as one of the report formats.
-pub struct Csv;
-
-impl super::Render for Csv {
-    fn write(
-        &self,
-        out: &mut dyn std::io::Write,
-        report: &Report,
-        options: &super::RenderOptions,
-    ) -> std::io::Result<()> {
-        let _ = options;
-        write(&mut { out }, report)
-    }
-
-    fn write_multi(
-        &self,
-        out: &mut dyn std::io::Write,
-        multi: &MultiReport,
-        options: &super::RenderOptions,
-    ) -> std::io::Result<()> {
-        let _ = options;
-        write_multi(&mut { out }, multi)
-    }
-}
+super::renderer!(
+    /// CSV, as one of the report formats.
+    Csv,
+    one(out, report, _options) { write(&mut { out }, report) },
+    many(out, multi, _options) { write_multi(&mut { out }, multi) }
+);
 
 #[cfg(test)]
 mod tests {

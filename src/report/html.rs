@@ -1085,32 +1085,16 @@ pub fn render_multi(multi: &MultiReport) -> String {
     out
 }
 
-/// The HTML page, as one of the report formats.
-pub struct Html;
-
-impl super::Render for Html {
-    fn write(
-        &self,
-        out: &mut dyn std::io::Write,
-        report: &Report,
-        options: &super::RenderOptions,
-    ) -> std::io::Result<()> {
-        let _ = options;
+super::renderer!(
+    /// The HTML page, as one of the report formats.
+    Html,
+    one(out, report, _options) {
         let mut w = super::FmtIo::new(out);
         write(&mut w, report);
         w.finish()
-    }
-
-    fn write_multi(
-        &self,
-        out: &mut dyn std::io::Write,
-        multi: &MultiReport,
-        options: &super::RenderOptions,
-    ) -> std::io::Result<()> {
-        let _ = options;
-        out.write_all(render_multi(multi).as_bytes())
-    }
-}
+    },
+    many(out, multi, _options) { out.write_all(render_multi(multi).as_bytes()) }
+);
 
 #[cfg(test)]
 mod tests {

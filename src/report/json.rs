@@ -32,27 +32,9 @@ pub fn render_multi(multi: &MultiReport) -> String {
     pretty(multi, multi.schema)
 }
 
-/// JSON, as one of the report formats.
-pub struct Json;
-
-impl super::Render for Json {
-    fn write(
-        &self,
-        out: &mut dyn std::io::Write,
-        report: &Report,
-        options: &super::RenderOptions,
-    ) -> std::io::Result<()> {
-        let _ = options;
-        write(&mut { out }, report)
-    }
-
-    fn write_multi(
-        &self,
-        out: &mut dyn std::io::Write,
-        multi: &MultiReport,
-        options: &super::RenderOptions,
-    ) -> std::io::Result<()> {
-        let _ = options;
-        write(&mut { out }, multi)
-    }
-}
+super::renderer!(
+    /// JSON, as one of the report formats.
+    Json,
+    one(out, report, _options) { write(&mut { out }, report) },
+    many(out, multi, _options) { write(&mut { out }, multi) }
+);

@@ -345,28 +345,12 @@ fn testsuite(out: &mut String, report: &Report, fail_on: FailOn) -> Counts {
     }
 }
 
-/// JUnit XML, as one of the report formats.
-pub struct Junit;
-
-impl super::Render for Junit {
-    fn write(
-        &self,
-        out: &mut dyn std::io::Write,
-        report: &Report,
-        options: &super::RenderOptions,
-    ) -> std::io::Result<()> {
-        out.write_all(render(report, options.fail_on).as_bytes())
-    }
-
-    fn write_multi(
-        &self,
-        out: &mut dyn std::io::Write,
-        multi: &crate::model::MultiReport,
-        options: &super::RenderOptions,
-    ) -> std::io::Result<()> {
-        out.write_all(render_multi(multi, options.fail_on).as_bytes())
-    }
-}
+super::renderer!(
+    /// JUnit XML, as one of the report formats.
+    Junit,
+    one(out, report, options) { out.write_all(render(report, options.fail_on).as_bytes()) },
+    many(out, multi, options) { out.write_all(render_multi(multi, options.fail_on).as_bytes()) }
+);
 
 #[cfg(test)]
 mod tests {

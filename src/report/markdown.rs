@@ -404,30 +404,12 @@ pub fn render_multi(multi: &MultiReport) -> String {
     out
 }
 
-/// Markdown, as one of the report formats.
-pub struct Markdown;
-
-impl super::Render for Markdown {
-    fn write(
-        &self,
-        out: &mut dyn std::io::Write,
-        report: &Report,
-        options: &super::RenderOptions,
-    ) -> std::io::Result<()> {
-        let _ = options;
-        out.write_all(render(report).as_bytes())
-    }
-
-    fn write_multi(
-        &self,
-        out: &mut dyn std::io::Write,
-        multi: &MultiReport,
-        options: &super::RenderOptions,
-    ) -> std::io::Result<()> {
-        let _ = options;
-        out.write_all(render_multi(multi).as_bytes())
-    }
-}
+super::renderer!(
+    /// Markdown, as one of the report formats.
+    Markdown,
+    one(out, report, _options) { out.write_all(render(report).as_bytes()) },
+    many(out, multi, _options) { out.write_all(render_multi(multi).as_bytes()) }
+);
 
 #[cfg(test)]
 mod tests {

@@ -217,6 +217,36 @@ impl Format {
     }
 }
 
+/// Declares a format's unit type and its [`Render`] impl from its two bodies, so each format
+/// file states only what differs: how it writes one report and how it writes several.
+macro_rules! renderer {
+    (
+        $(#[$doc:meta])* $ty:ident,
+        one($out:ident, $report:ident, $opts:ident) $one:block,
+        many($out2:ident, $multi:ident, $opts2:ident) $many:block
+    ) => {
+        $(#[$doc])*
+        pub struct $ty;
+
+        impl $crate::report::Render for $ty {
+            fn write(
+                &self,
+                $out: &mut dyn std::io::Write,
+                $report: &$crate::model::Report,
+                $opts: &$crate::report::RenderOptions,
+            ) -> std::io::Result<()> $one
+
+            fn write_multi(
+                &self,
+                $out2: &mut dyn std::io::Write,
+                $multi: &$crate::model::MultiReport,
+                $opts2: &$crate::report::RenderOptions,
+            ) -> std::io::Result<()> $many
+        }
+    };
+}
+pub(crate) use renderer;
+
 /// One report format: how it writes one site's report and a multi-site run. Each format file
 /// implements it for its unit type, so a new format is one impl and one arm of
 /// [`Format::renderer`].

@@ -463,32 +463,20 @@ pub fn write_multi(out: &mut impl Write, multi: &MultiReport, color: bool) {
     );
 }
 
-/// The terminal table (and `.txt`), as one of the report formats.
-pub struct Table;
-
-impl super::Render for Table {
-    fn write(
-        &self,
-        out: &mut dyn std::io::Write,
-        report: &Report,
-        options: &super::RenderOptions,
-    ) -> std::io::Result<()> {
+super::renderer!(
+    /// The terminal table (and `.txt`), as one of the report formats.
+    Table,
+    one(out, report, options) {
         let mut w = super::FmtIo::new(out);
         write(&mut w, report, options.color);
         w.finish()
-    }
-
-    fn write_multi(
-        &self,
-        out: &mut dyn std::io::Write,
-        multi: &MultiReport,
-        options: &super::RenderOptions,
-    ) -> std::io::Result<()> {
+    },
+    many(out, multi, options) {
         let mut w = super::FmtIo::new(out);
         write_multi(&mut w, multi, options.color);
         w.finish()
     }
-}
+);
 
 #[cfg(test)]
 mod tests {
