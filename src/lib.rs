@@ -18,6 +18,19 @@
 //! ```
 #![deny(missing_docs)]
 
+/// Test input from `tests/fixtures/` (public fixtures, see their SOURCES.md), read at compile
+/// time so tests need no file system access.
+#[cfg(test)]
+macro_rules! fixture {
+    ($path:literal) => {
+        include_bytes!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/",
+            $path
+        ))
+    };
+}
+
 mod advise;
 pub mod audit;
 pub mod baseline;

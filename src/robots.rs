@@ -358,17 +358,6 @@ fn matches(pattern: &str, path: &str) -> bool {
 mod tests {
     use super::*;
 
-    /// A file under `tests/fixtures/`, compiled in.
-    macro_rules! fixture {
-        ($path:literal) => {
-            include_bytes!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/",
-                $path
-            ))
-        };
-    }
-
     const UA: &str = "nonce-audit/0.1 (+https://github.com/nonce-audit/nonce-audit)";
 
     fn robots(text: &str) -> Robots {

@@ -5,19 +5,6 @@
 //! channel that the page fetchers drain, so pages are being audited while later sitemaps are
 //! still being read. Only a set of 64-bit URL hashes (for dedupe) grows with the site.
 
-/// Test input from `tests/fixtures/` (public fixtures, see their SOURCES.md), read at compile
-/// time so tests need no file system access.
-#[cfg(test)]
-macro_rules! fixture {
-    ($path:literal) => {
-        include_bytes!(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/",
-            $path
-        ))
-    };
-}
-
 /// A file from `sample-sitemaps/`, read at compile time.
 #[cfg(test)]
 macro_rules! sample {
