@@ -131,6 +131,30 @@ fn fan_out_site(s: &FaultServer, fan: usize) {
     s.route("/fan/*", Fault::Fanout(fan));
 }
 
+/// Runs the binary, sends it SIGINT after `after`, and returns its exit code; a watchdog kills
+/// a run still going `watchdog` later (it then has no exit code), so the test always ends.
+async fn interrupted_after(args: Vec<String>, after: Duration, watchdog: Duration) -> Option<i32> {
+    tokio::task::spawn_blocking(move || {
+        let mut child = Command::new(BIN)
+            .args(&args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(after);
+        let pid = child.id().to_string();
+        Command::new("kill").args(["-INT", &pid]).status().unwrap();
+        let start = Instant::now();
+        while child.try_wait().unwrap().is_none() && start.elapsed() < watchdog {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        child.wait().unwrap().code()
+    })
+    .await
+    .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_fan_out_of_indexes_stops_at_max_sitemaps_and_keeps_the_pages_found() {
     let s = serve().await;
@@ -242,26 +266,9 @@ async fn ctrl_c_while_a_sitemap_or_robots_txt_drips_exits_130_with_the_report_wr
             "-o",
             json.to_str().unwrap(),
         ]);
-        let code = tokio::task::spawn_blocking(move || {
-            let mut child = Command::new(BIN)
-                .args(&args)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap();
-            std::thread::sleep(Duration::from_millis(1_500));
-            let pid = child.id().to_string();
-            Command::new("kill").args(["-INT", &pid]).status().unwrap();
-            // Watchdog: without cancellation the download runs its 3 × 10 s.
-            let start = Instant::now();
-            while child.try_wait().unwrap().is_none() && start.elapsed() < Duration::from_secs(20) {
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            let _ = child.kill();
-            child.wait().unwrap().code()
-        })
-        .await
-        .unwrap();
+        // Watchdog: without cancellation the download runs its 3 × 10 s.
+        let code =
+            interrupted_after(args, Duration::from_millis(1_500), Duration::from_secs(20)).await;
         assert_eq!(code, Some(130), "{target}");
         let v: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
@@ -289,26 +296,7 @@ async fn ctrl_c_with_thousands_of_pages_still_queued_exits_130_with_the_report_w
         "-o",
         json.to_str().unwrap(),
     ]);
-    let code = tokio::task::spawn_blocking(move || {
-        let mut child = Command::new(BIN)
-            .args(&args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(Duration::from_millis(1_500));
-        let pid = child.id().to_string();
-        Command::new("kill").args(["-INT", &pid]).status().unwrap();
-        // Watchdog: a run that never ends is killed, and has no exit code then.
-        let start = Instant::now();
-        while child.try_wait().unwrap().is_none() && start.elapsed() < Duration::from_secs(25) {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = child.kill();
-        child.wait().unwrap().code()
-    })
-    .await
-    .unwrap();
+    let code = interrupted_after(args, Duration::from_millis(1_500), Duration::from_secs(25)).await;
     assert_eq!(code, Some(130));
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
