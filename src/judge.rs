@@ -317,6 +317,12 @@ fn cause_of(
         Some(Rerender::Failed(e)) => {
             return unproven(format!("the re-render past the cache failed ({e})"));
         }
+        Some(Rerender::Cached(why)) if no_cache_sign(page) => {
+            return unproven(format!(
+                "no page cache shows itself on this page (no cache header, Age or stamp), and its re-render with a cache-busting query prints the same rejected nonce ({why}): if nothing caches this page, WordPress itself prints a nonce it rejects, and the code printing {} must use wp_create_nonce( 'wp_rest' ); if a cache that shows no sign of itself serves it, that cache ignores query strings",
+                carrier_of(page, dead)
+            ));
+        }
         Some(Rerender::Cached(why)) => {
             return unproven(format!(
                 "the re-render with a cache-busting query was not shown to miss the cache ({why}): the cache seems to ignore query strings, so no fresh render could be had"
@@ -335,18 +341,7 @@ fn cause_of(
     };
     match answer {
         Some(ProbeOutcome::Rejected { .. }) => {
-            let carrier = page
-                .nonces
-                .iter()
-                .find(|n| n.value == dead)
-                .map(|n| {
-                    format!(
-                        "{} ({})",
-                        n.source,
-                        n.plugin.as_deref().unwrap_or("unknown plugin")
-                    )
-                })
-                .unwrap_or_else(|| "the page's script".to_owned());
+            let carrier = carrier_of(page, dead);
             (
                 Cause::RejectedWhenFresh,
                 format!(
@@ -401,6 +396,34 @@ fn cause_of(
             "the fresh render's nonce {fresh} was not asked about"
         )),
     }
+}
+
+/// The script or variable that carries nonce `value` on the page, with the plugin the pattern
+/// table names, for advice that points at code.
+fn carrier_of(page: &PageResult, value: &str) -> String {
+    page.nonces
+        .iter()
+        .find(|n| n.value == value)
+        .map(|n| {
+            format!(
+                "{} ({})",
+                n.source,
+                n.plugin.as_deref().unwrap_or("unknown plugin")
+            )
+        })
+        .unwrap_or_else(|| "the page's script".to_owned())
+}
+
+/// Whether the copy shows no sign of any cache: no layer recognised, no age, no stamp. The
+/// page may then be WordPress's own render, which a cache that ignores query strings cannot be
+/// told apart from, so the cause stays unproven and the words say both.
+fn no_cache_sign(page: &PageResult) -> bool {
+    let c = &page.cache;
+    c.layer.is_none()
+        && c.layers.is_empty()
+        && c.age_s.is_none()
+        && c.generated_at.is_none()
+        && c.hit.is_none()
 }
 
 /// The verdict of a page whose `wp_rest` nonces the site answered for.

@@ -533,6 +533,18 @@ fn cause_cases() -> Vec<CauseCase> {
             words: "was not shown to miss the cache (the same nonce and a cache HIT): the cache seems to ignore query strings",
         },
         CauseCase {
+            rule: "no cache sign on the copy or the re-render: unproven, and the words name the code too",
+            fetch: dead_page(
+                CacheInfo::default(),
+                Some(Rerender::Cached(
+                    "the same nonce, and no header or stamp to tell".to_owned(),
+                )),
+                &[],
+            ),
+            cause: Cause::Unproven,
+            words: "no page cache shows itself on this page (no cache header, Age or stamp), and its re-render with a cache-busting query prints the same rejected nonce (the same nonce, and no header or stamp to tell): if nothing caches this page, WordPress itself prints a nonce it rejects, and the code printing wpApiSettings",
+        },
+        CauseCase {
             rule: "the fresh render has no wp_rest nonce: unproven",
             fetch: dead_page(
                 cached("varnish", old),

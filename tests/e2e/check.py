@@ -34,7 +34,7 @@ def load_ctx():
 CTX = load_ctx()
 LIFE = int(CTX["nonce_life"])
 L = LIFE // 2
-PORT_CACHE, PORT_ORIGIN, PORT_VARNISH = CTX["ports"].split()
+PORT_CACHE, PORT_ORIGIN, PORT_VARNISH, PORT_LEAKY = CTX["ports"].split()
 DEAD = CTX["dead_paths"].split()
 EXP = CTX["exp_paths"].split()
 
@@ -404,6 +404,88 @@ def sc_requests(sc):
             f"{sum(1 for q in reqs if is_rest(q['uri']) and not nonce_of(q))} REST without nonce")
 
 
+def kinds_for(r, cause):
+    return {x.get("kind") for x in r.get("recommendations") or [] if x.get("cause") == cause}
+
+
+def sc_wrong_action(sc):
+    """A wrong-action nonce: rejected-when-fresh through a cache, unproven (with words for
+    both) on an origin where no cache shows itself; never a lifespan fix."""
+    name = "wrong_action"
+    r = report(sc, name)
+    pages = basic(sc, name, r, f"http://127.0.0.1:{PORT_LEAKY}/")
+    sc.check(CTX.get(name + "_rc") == "1", f"{name}: exit code {CTX.get(name + '_rc')}, expected 1")
+    p = pages.get("/shop/")
+    sc.require(p is not None, f"{name}: /shop/ missing")
+    sc.check(p.get("verdict") == "dead", f"{name} /shop/: verdict={p.get('verdict')!r}")
+    sc.check(p.get("cause") == "rejected-when-fresh",
+             f"{name} /shop/: cause={p.get('cause')!r}, expected 'rejected-when-fresh' (reason {p.get('reason')!r})")
+    sc.check("wp_rest" in (p.get("reason") or ""), f"{name} /shop/: the reason does not name wp_rest: {p.get('reason')!r}")
+    kinds = kinds_for(r, "rejected-when-fresh")
+    sc.check(kinds == {"code"}, f"{name}: recommendations for rejected-when-fresh are {kinds}, expected only 'code'")
+    sc.check(not any(x.get("kind") == "ttl" and x.get("cause") != "unproven" for x in r.get("recommendations") or []),
+             f"{name}: a lifespan fix is counted for a nonce no cache setting can fix: {r.get('recommendations')}")
+
+    name = "wrong_action_origin"
+    r = report(sc, name)
+    pages = basic(sc, name, r, f"http://127.0.0.1:{PORT_ORIGIN}/")
+    sc.check(CTX.get(name + "_rc") == "1", f"{name}: exit code {CTX.get(name + '_rc')}, expected 1")
+    p = pages.get("/shop/") or {}
+    sc.check(p.get("verdict") == "dead" and p.get("cause") == "unproven",
+             f"{name} /shop/: verdict={p.get('verdict')!r} cause={p.get('cause')!r}, expected dead/unproven (no cache shows itself)")
+    sc.check("no page cache shows itself" in (p.get("reason") or "") and "wp_create_nonce( 'wp_rest' )" in (p.get("reason") or ""),
+             f"{name} /shop/: the reason does not say that no cache shows itself and name the code fix: {p.get('reason')!r}")
+    others = [x for x, q in pages.items() if x not in ("/shop/", NO_NONCE_PATH) and q.get("verdict") not in ("fresh", "expiring")]
+    sc.check(not others, f"{name}: pages other than /shop/ not live: {others}")
+
+
+def sc_private(sc):
+    """A logged-in render stored by a cache whose bypass misses the login cookie."""
+    name = "private"
+    r = report(sc, name)
+    pages = basic(sc, name, r, f"http://127.0.0.1:{PORT_LEAKY}/")
+    sc.check(CTX.get(name + "_rc") == "1", f"{name}: exit code {CTX.get(name + '_rc')}, expected 1 (a private copy is a finding)")
+    p = pages.get("/ci-post-3/")
+    sc.require(p is not None, f"{name}: /ci-post-3/ missing")
+    sc.check(p.get("private_copy") is True, f"{name} /ci-post-3/: private_copy={p.get('private_copy')!r}")
+    ev = " ".join(p.get("private_evidence") or [])
+    sc.check("wpadminbar" in ev and "logged-in" in ev, f"{name} /ci-post-3/: private_evidence={p.get('private_evidence')!r}")
+    sc.check(p.get("verdict") == "dead" and p.get("cause") == "logged-in-copy",
+             f"{name} /ci-post-3/: verdict={p.get('verdict')!r} cause={p.get('cause')!r}, expected dead/logged-in-copy")
+    sc.check(CTX.get("private_nonce") in nonce_values(p), f"{name} /ci-post-3/: nonces {nonce_values(p)}, expected the admin's {CTX.get('private_nonce')}")
+    cache = p.get("cache") or {}
+    sc.check(cache.get("layer") == "nginx-fastcgi" and cache.get("hit") is True, f"{name} /ci-post-3/: cache={cache}")
+    leaked = [x for x, q in pages.items() if x != "/ci-post-3/" and q.get("private_copy")]
+    sc.check(not leaked, f"{name}: guest renders flagged private: {leaked}")
+    recs = [x for x in r.get("recommendations") or [] if x.get("cause") == "logged-in-copy"]
+    sc.check({x.get("kind") for x in recs} >= {"logged-in", "purge"} and all(x.get("layer") == "nginx-fastcgi" for x in recs),
+             f"{name}: logged-in-copy advice {[(x.get('layer'), x.get('kind')) for x in recs]}, expected nginx-fastcgi logged-in + purge")
+
+
+def sc_keys(sc):
+    """Copies made seconds before NONCE_KEY/NONCE_SALT changed: copy-predates-key-change."""
+    name = "keys"
+    r = report(sc, name)
+    pages = basic(sc, name, r, f"http://127.0.0.1:{PORT_VARNISH}/")
+    sc.check(CTX.get(name + "_rc") == "1", f"{name}: exit code {CTX.get(name + '_rc')}, expected 1")
+    for path in DEAD:
+        p = pages.get(path)
+        if not sc.check(p is not None, f"{name}: {path} missing"):
+            continue
+        age = (p.get("cache") or {}).get("age_s")
+        sc.require(age is not None, f"{name} {path}: no age_s (Varnish sends Age)")
+        sc.require(age < L, f"{name} {path}: the copy was {age} s old at the audit, not less than one tick ({L} s): the e2e was too slow for this scenario")
+        sc.check(p.get("verdict") == "dead", f"{name} {path}: verdict={p.get('verdict')!r} (reason {p.get('reason')!r})")
+        sc.check(CTX.get("keys_nonce") in nonce_values(p), f"{name} {path}: nonces {nonce_values(p)}, expected the primed {CTX.get('keys_nonce')}")
+        sc.check(p.get("cause") == "copy-predates-key-change",
+                 f"{name} {path}: cause={p.get('cause')!r}, expected 'copy-predates-key-change' (reason {p.get('reason')!r})")
+    kinds = kinds_for(r, "copy-predates-key-change")
+    sc.check(kinds == {"purge"}, f"{name}: advice kinds for copy-predates-key-change {kinds}, expected only 'purge'")
+    purge = [x for x in r.get("recommendations") or [] if x.get("kind") == "purge"]
+    sc.check(any(x.get("layer") == "varnish" and "ban" in (x.get("setting") or "") for x in purge),
+             f"{name}: no Varnish ban in the purge advice: {purge}")
+
+
 SCENARIOS = [
     ("nginx-fastcgi: primed pages dead, unprimed fresh, layer nginx-fastcgi, dies_at = tick arithmetic", sc_nginx),
     ("expiring: pages cached one tick ago -> expiring, dies_at = next boundary (nginx and Varnish)", sc_expiring),
@@ -413,6 +495,9 @@ SCENARIOS = [
     ("plain permalinks: REST root ?rest_route=/, sitemap /?sitemap=index, audit works", sc_plain),
     ("discovery: bare site URL -> robots.txt -> /wp-sitemap.xml -> every published post and page", sc_discovery),
     ("request count (nginx access log): one probe per distinct nonce + one control, one re-render per dead nonce, no page fetched twice", sc_requests),
+    ("wrong action (mu-plugin, wp_api nonce on /shop/): rejected-when-fresh through a cache, code advice only; unproven on the bare origin", sc_wrong_action),
+    ("private copy (cache without the login-cookie bypass): the admin's render flagged, logged-in-copy, bypass + purge advice", sc_private),
+    ("keys changed after the copies were made (Varnish, copies younger than a tick): copy-predates-key-change, purge advice", sc_keys),
 ]
 
 

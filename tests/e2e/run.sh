@@ -7,7 +7,7 @@
 #
 # Needs root (apt-get, private daemons that drop to mysql / www-data), Debian 12.
 # Knobs: NONCE_AUDIT_BIN (use this binary, skip cargo), E2E_DIR (/tmp/nonce-audit-e2e),
-# PORT_CACHE (8080), PORT_ORIGIN (8081), PORT_VARNISH (6081), NONCE_LIFE (20).
+# PORT_CACHE (8080), PORT_ORIGIN (8081), PORT_VARNISH (6081), PORT_LEAKY (8082), NONCE_LIFE (20).
 #
 # Every scenario asserts on the JSON report (-o report.json) and on the servers'
 # own logs, never on terminal text.  The last line is always "N passed, M failed".
@@ -154,7 +154,7 @@ run_scenarios() {
   local o="http://127.0.0.1:$PORT_ORIGIN" c="http://127.0.0.1:$PORT_CACHE" v="http://127.0.0.1:$PORT_VARNISH"
   : > "$CTX"
   ctx nonce_life "$NONCE_LIFE"
-  ctx ports "$PORT_CACHE $PORT_ORIGIN $PORT_VARNISH"
+  ctx ports "$PORT_CACHE $PORT_ORIGIN $PORT_VARNISH $PORT_LEAKY"
   ctx dead_paths "${DEAD_PATHS[*]}"
   ctx exp_paths "${EXP_PATHS[*]}"
   # What WordPress itself says is published (for the discovery scenario).
@@ -222,6 +222,74 @@ run_scenarios() {
   audit plain "$o/" --rate 0
   ctx plain_end_tick "$(tick_of "$(server_now)")"
   wp_php "$ETC/set-permalinks.php" '/%postname%/' >/dev/null
+
+  cause_scenarios
+}
+
+# The causes that are not a stale copy (issue #13): each one looks "dead" from outside, and
+# each must be told apart with its own evidence.
+cause_scenarios() {
+  local o="http://127.0.0.1:$PORT_ORIGIN" v="http://127.0.0.1:$PORT_VARNISH" k="http://127.0.0.1:$PORT_LEAKY"
+
+  # (1) A theme printing wpApiSettings with a nonce for the wrong action, on /shop/ only.
+  say "wrong action: mu-plugin prints wpApiSettings with wp_create_nonce('wp_api') on /shop/"
+  install -m 644 -o www-data -g www-data "$HERE/wp/mu-wrong-action.php" "$MU_WRONG_ACTION"
+  sleep 3                                       # PHP's opcache looks for new files every 2 s
+  curl -s "$o/shop/" | grep -q 'e2e-theme-js-extra' || choreo "wrong-action mu-plugin is not active"
+  # On the origin no cache shows itself, so a fresh render cannot be told from a copy.
+  audit wrong_action_origin "$o/" --rate 0
+  # Through a cache that has never stored /shop/: the audit's own request is the MISS.
+  printf '%s\n' "$k/shop/" > "$REPORTS/wrong-action-urls.txt"
+  audit wrong_action --urls="$REPORTS/wrong-action-urls.txt" --rate 0
+  rm -f "$MU_WRONG_ACTION"
+
+  # (2) A logged-in render stored by a cache whose bypass misses the login cookie.
+  say "private copy: admin logs in, views /ci-post-3/ through the leaky cache on :$PORT_LEAKY"
+  local jar=$E2E_DIR/admin-cookies.txt t=$E2E_DIR/fetch
+  rm -f "$jar"
+  curl -s -c "$jar" -b 'wordpress_test_cookie=WP%20Cookie%20check' -o /dev/null \
+    --data-urlencode log=admin --data-urlencode "pwd=${E2E_ADMIN_PASS:-e2e-admin-pass}" \
+    -d 'testcookie=1&wp-submit=Log+In' "$k/wp-login.php"
+  grep -q wordpress_logged_in_ "$jar" || choreo "admin login through :$PORT_LEAKY gave no login cookie"
+  curl -s -b "$jar" -D "$t.h" -o "$t.b" "$k/ci-post-3/"
+  grep -qi '^x-fastcgi-cache: MISS' "$t.h" && grep -q 'id="wpadminbar"' "$t.b" \
+    || choreo "the admin's view of /ci-post-3/ was not a MISS with the toolbar"
+  fetch "$k/ci-post-3/"
+  [ "$F_CACHE" = HIT ] && grep -q 'id="wpadminbar"' "$t.b" \
+    || choreo "a guest did not get the admin's cached render of /ci-post-3/ ('$F_CACHE')"
+  ctx private_nonce "$F_NONCE"
+  audit private "$k/" --rate 0 --exclude '/shop/'
+  # Close the session the e2e opened (the logout link carries its nonce).
+  local logout
+  logout=$(grep -o 'action=logout&#038;_wpnonce=[0-9a-f]*' "$t.b" | head -1 | sed 's/.*_wpnonce=//')
+  [ -n "$logout" ] || choreo "no logout link in the admin's render"
+  curl -s -b "$jar" -o /dev/null "$k/wp-login.php?action=logout&_wpnonce=$logout"
+  rm -f "$jar"
+
+  # (3) Keys changed after the copies were made: restart Varnish (an empty cache), prime it,
+  # change NONCE_KEY and NONCE_SALT, audit while the copies are seconds old.
+  say "keys changed: prime ${DEAD_PATHS[*]} on an emptied Varnish, then rotate the nonce keys"
+  stop_pidfile varnishncsa varnishncsa
+  stop_pidfile varnishd varnishd
+  VARNISH_LOG=$LOG/varnish-access-keys.log start_varnish
+  wait_for 20 http_200 "$v/wp-json/"
+  prime "$PORT_VARNISH" "${DEAD_PATHS[@]}"
+  local primed=$PRIMED
+  ctx keys_primed_at "$(server_now)"
+  ctx keys_nonce "$primed"
+  local key
+  for key in NONCE_KEY NONCE_SALT; do
+    sed -i "s/^define('$key', *'[^']*');/define('$key', '$(rand_alnum 64)');/" "$WP_CONF"
+  done
+  # PHP's opcache may keep the old config for up to 2 s: wait until the old nonce is refused.
+  local n=0
+  until [ "$(curl -s -o /dev/null -w '%{http_code}' -H "X-WP-Nonce: $primed" "$o/wp-json/?e2e_cb=$RANDOM")" = 403 ]; do
+    n=$((n + 1)); [ "$n" -lt 60 ] || choreo "the old nonce is still accepted 6 s after the keys changed"
+    sleep 0.1
+  done
+  : > "$REPORTS/keys-urls.txt"
+  for key in "${DEAD_PATHS[@]}"; do printf '%s\n' "$v$key" >> "$REPORTS/keys-urls.txt"; done
+  audit keys --urls="$REPORTS/keys-urls.txt" --rate 0
 }
 
 check_reports() {

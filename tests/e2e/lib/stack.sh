@@ -5,16 +5,19 @@
 #   127.0.0.1:$PORT_ORIGIN   nginx -> php-fpm -> WordPress            (no cache)
 #   127.0.0.1:$PORT_CACHE    nginx fastcgi_cache (7 d) -> php-fpm     (X-FastCGI-Cache)
 #   127.0.0.1:$PORT_VARNISH  Varnish (ttl 7 d) -> :$PORT_ORIGIN       (Age, X-Varnish-Cache)
+#   127.0.0.1:$PORT_LEAKY    nginx fastcgi_cache whose bypass misses the login cookie and which
+#                            ignores Cache-Control: it stores logged-in renders for everyone
 #   MariaDB: private datadir, unix socket only (--skip-networking)
 #
 # Everything at runtime lives under $E2E_DIR.  Written outside it (and removed
 # again by e2e_stop): /etc/wordpress/config-127.0.0.1.php, the config-localhost.php
-# symlink, and our two files in /var/lib/wordpress/wp-content/mu-plugins/.
+# symlink, and our files in /var/lib/wordpress/wp-content/mu-plugins/.
 
 E2E_DIR=${E2E_DIR:-/tmp/nonce-audit-e2e}
 PORT_CACHE=${PORT_CACHE:-8080}
 PORT_ORIGIN=${PORT_ORIGIN:-8081}
 PORT_VARNISH=${PORT_VARNISH:-6081}
+PORT_LEAKY=${PORT_LEAKY:-8082}
 NONCE_LIFE=${NONCE_LIFE:-20}
 PHPV=8.2
 
@@ -27,6 +30,7 @@ WP_CONF_LINK=/etc/wordpress/config-localhost.php
 MU_DIR=/var/lib/wordpress/wp-content/mu-plugins
 MU_FIXTURE=$MU_DIR/nonce-audit-e2e-fixture.php
 MU_REST_BLOCK=$MU_DIR/nonce-audit-e2e-rest-block.php
+MU_WRONG_ACTION=$MU_DIR/nonce-audit-e2e-wrong-action.php
 CONF_TAG='nonce-audit-e2e'   # written into files we own, so we only ever remove our own
 
 E2E_PKGS=(mariadb-server nginx "php$PHPV-fpm" "php$PHPV-cli" "php$PHPV-mysql" "php$PHPV-xml"
@@ -108,7 +112,7 @@ write_configs() {
   chown mysql:mysql "$LOG/mariadb.err"; chown www-data:www-data "$LOG/php-error.log"
 
   local i
-  export E2E_DIR RUN LOG ETC PORT_CACHE PORT_ORIGIN PORT_VARNISH NONCE_LIFE
+  export E2E_DIR RUN LOG ETC PORT_CACHE PORT_ORIGIN PORT_VARNISH PORT_LEAKY NONCE_LIFE
   DB_PASS=$(rand_alnum 24); export DB_PASS
   for i in 1 2 3 4 5 6 7 8; do export "SALT_$i=$(rand_alnum 64)"; done   # new salts every run
   echo "$DB_PASS" > "$ETC/db-pass"; chmod 600 "$ETC/db-pass"
@@ -135,7 +139,7 @@ write_configs() {
 
   mkdir -p "$MU_DIR"
   install -m 644 -o www-data -g www-data "$here/wp/mu-fixture.php" "$MU_FIXTURE"
-  rm -f "$MU_REST_BLOCK"
+  rm -f "$MU_REST_BLOCK" "$MU_WRONG_ACTION"
   install -m 644 "$here/wp/install.php" "$here/wp/set-permalinks.php" "$ETC/"
 }
 
@@ -187,7 +191,8 @@ start_varnish() {
     -P "$RUN/varnishd.pid" -s malloc,32m -p thread_pool_min=5 -p thread_pool_max=50 \
     >"$LOG/varnishd.log" 2>&1 || { cat "$LOG/varnishd.log" >&2; return 1; }
   # Client-side request log with the Age header each client really got.
-  varnishncsa -n "$E2E_DIR/varnish" -D -P "$RUN/varnishncsa.pid" -w "$LOG/varnish-access.log" \
+  # (-w truncates: a restart names another file in VARNISH_LOG.)
+  varnishncsa -n "$E2E_DIR/varnish" -D -P "$RUN/varnishncsa.pid" -w "${VARNISH_LOG:-$LOG/varnish-access.log}" \
     -F '%{%s}t "%m %U%q" %s age=%{Age}o hitmiss=%{Varnish:hitmiss}x nonce=%{X-WP-Nonce}i'
   wait_for 10 test -s "$RUN/varnishncsa.pid"
 }
@@ -198,7 +203,7 @@ e2e_start() {
   local here=$1 p
   # A previous run that was killed before its trap ran may have left daemons up.
   e2e_stop
-  for p in "$PORT_CACHE" "$PORT_ORIGIN" "$PORT_VARNISH"; do
+  for p in "$PORT_CACHE" "$PORT_ORIGIN" "$PORT_VARNISH" "$PORT_LEAKY"; do
     port_free "$p" || die "127.0.0.1:$p is busy (not by us): $(ss -Hltnp "sport = :$p" | head -1)"
   done
   if [ -e "$E2E_DIR" ]; then
@@ -216,7 +221,8 @@ e2e_start() {
   wait_for 20 http_200 "http://127.0.0.1:$PORT_ORIGIN/wp-json/"
   wait_for 20 http_200 "http://127.0.0.1:$PORT_CACHE/wp-json/"
   wait_for 20 http_200 "http://127.0.0.1:$PORT_VARNISH/wp-json/"
-  say "serving: origin :$PORT_ORIGIN  nginx-cache :$PORT_CACHE  varnish :$PORT_VARNISH"
+  wait_for 20 http_200 "http://127.0.0.1:$PORT_LEAKY/wp-json/"
+  say "serving: origin :$PORT_ORIGIN  nginx-cache :$PORT_CACHE  varnish :$PORT_VARNISH  leaky nginx-cache :$PORT_LEAKY"
 }
 
 # ---------------------------------------------------------------- stop
@@ -255,7 +261,7 @@ e2e_stop() {
   # Bulky state goes; logs and reports stay for inspection (the next run wipes all).
   if [ -e "$MARKER" ]; then rm -rf "${E2E_DIR:?}/mysql" "$E2E_DIR/nginx" "$E2E_DIR/varnish"; fi
   # Files outside $E2E_DIR: remove ours, put back what we displaced.
-  rm -f "$MU_FIXTURE" "$MU_REST_BLOCK"
+  rm -f "$MU_FIXTURE" "$MU_REST_BLOCK" "$MU_WRONG_ACTION"
   if [ -f "$WP_CONF" ] && grep -q "$CONF_TAG" "$WP_CONF"; then rm -f "$WP_CONF"; fi
   if [ -L "$WP_CONF_LINK" ] && [ "$(readlink "$WP_CONF_LINK")" = "$WP_CONF" ]; then rm -f "$WP_CONF_LINK"; fi
   if [ -e "$E2E_DIR/config-127.0.0.1.php.orig" ]; then mv -f "$E2E_DIR/config-127.0.0.1.php.orig" "$WP_CONF"; fi
