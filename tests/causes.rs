@@ -226,6 +226,10 @@ fn litespeed_local() -> CacheFace {
 }
 
 fn local_site(ignores_query: bool, dated_markup: bool) -> SimConfig {
+    local_site_with(ignores_query, dated_markup, false)
+}
+
+fn local_site_with(ignores_query: bool, dated_markup: bool, sitemap_lastmod: bool) -> SimConfig {
     let shape = if dated_markup {
         Shape::Template(
             "<html><head><script id='wp-api-request-js-extra'>var wpApiSettings = {\"root\":\"{{root}}\",\"nonce\":\"{{nonce}}\"};</script></head><body><time datetime=\"2026-11-23T15:00:00+02:00\">23 Nov</time></body></html>".to_owned(),
@@ -238,8 +242,7 @@ fn local_site(ignores_query: bool, dated_markup: bool) -> SimConfig {
         gmt_offset_s: 2 * 3600,
         index_blocked: true,
         cache_ignores_query: ignores_query,
-        // Discovery keeps lastmod in UTC, so it gives no zone: the page's markup must.
-        sitemap_lastmod: true,
+        sitemap_lastmod,
         ..site(vec![SimPage::new("/a/", shape).cached_at(NOW - 26 * HOUR)])
     }
 }
@@ -265,6 +268,23 @@ async fn a_busted_page_served_from_the_cache_is_not_trusted_and_dated_markup_dat
     assert_eq!(r.site_utc_offset_source, Some(OffsetSource::PageMarkup));
     assert_eq!(r.site_utc_offset_s, Some(7200));
     assert_eq!(a.cache.age_s, Some(26 * HOUR));
+}
+
+#[tokio::test]
+async fn the_zone_of_cores_sitemap_lastmod_dates_local_stamps_when_nothing_else_can() {
+    // The REST index is closed, the busted page comes from the cache, the page has no dated
+    // markup: only the `+02:00` core's sitemap prints in `<lastmod>` tells the site's zone.
+    let (r, _site) = audit(local_site_with(true, false, true)).await;
+    let a = page(&r, "/a/");
+    assert_eq!(r.site_utc_offset_source, Some(OffsetSource::SitemapLastmod));
+    assert_eq!(r.site_utc_offset_s, Some(7200));
+    assert_eq!(a.cache.age_s, Some(26 * HOUR));
+    assert!(!a.cache.approximate);
+    assert!(
+        a.lastmod.as_deref().is_some_and(|l| l.ends_with("+02:00")),
+        "the report keeps lastmod as written: {:?}",
+        a.lastmod
+    );
 }
 
 #[tokio::test]
@@ -323,6 +343,9 @@ async fn an_offset_that_puts_the_stamp_after_date_is_refused_and_the_age_is_unkn
         a.notes
     );
     assert_eq!(a.verdict, Verdict::Fresh);
+    // The report does not state as the site's an offset a page has shown impossible.
+    assert_eq!(r.site_utc_offset_s, None);
+    assert_eq!(r.site_utc_offset_source, None);
 }
 
 #[tokio::test]

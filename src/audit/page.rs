@@ -104,12 +104,13 @@ async fn gather(ctx: &Ctx, url: &Url, lastmod: Option<&str>) -> (Option<String>,
             Some((o, source)) => {
                 let calibrated = cache::fingerprint(&resp.headers, &html, resp.date, Some(o));
                 if stamp_after_date(&calibrated, resp.date) {
+                    ctx.calibrator.refuse();
                     cache_info = calibrated;
                     notes.push(unknown_local_age(
                         &mut cache_info,
                         &format!(
                             "with the site's UTC offset from the {} (UTC{:+} s) the stamp lies after the server's Date, which is impossible",
-                            offset_source_words(source),
+                            source.words(),
                             o
                         ),
                     ));
@@ -170,15 +171,6 @@ async fn gather(ctx: &Ctx, url: &Url, lastmod: Option<&str>) -> (Option<String>,
         rerenders,
     };
     (final_url, Fetch::Page(Box::new(page)))
-}
-
-fn offset_source_words(s: crate::model::OffsetSource) -> &'static str {
-    match s {
-        crate::model::OffsetSource::RestIndex => "REST index",
-        crate::model::OffsetSource::CacheBustedPage => "cache-busted page",
-        crate::model::OffsetSource::SitemapLastmod => "sitemap's lastmod",
-        crate::model::OffsetSource::PageMarkup => "page's dated markup",
-    }
 }
 
 /// Re-renders a dead page past the cache (a cache-busting query), checks that the answer really

@@ -32,6 +32,9 @@ pub fn uses_local_marker(info: &CacheInfo) -> bool {
 #[derive(Default)]
 pub struct Calibrator {
     offsets: OnceMap<String, Option<(i32, OffsetSource)>>,
+    /// Set when a page's stamp, read with the offset found, lies after the server's `Date`:
+    /// the offset (or the stamp) is then wrong, and the report must not state it as the site's.
+    refused: std::sync::atomic::AtomicBool,
 }
 
 impl Calibrator {
@@ -59,9 +62,20 @@ impl Calibrator {
             .await
     }
 
-    /// One offset found so far (a single-site audit has one origin), for the report.
+    /// One offset found so far (a single-site audit has one origin), for the report; `None`
+    /// once a page has shown it impossible (see [`Calibrator::refuse`]).
     pub async fn any(&self) -> Option<(i32, OffsetSource)> {
+        if self.refused.load(std::sync::atomic::Ordering::Relaxed) {
+            return None;
+        }
         self.offsets.find_map(|o| *o).await
+    }
+
+    /// Records that the offset found dated a page's stamp after the server's `Date`, which is
+    /// impossible: the report then states no offset rather than a wrong one.
+    pub fn refuse(&self) {
+        self.refused
+            .store(true, std::sync::atomic::Ordering::Relaxed);
     }
 }
 

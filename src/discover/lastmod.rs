@@ -15,8 +15,10 @@ use serde::{Serialize, Serializer};
 /// never stated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Lastmod {
-    /// A full timestamp (W3C `YYYY-MM-DDThh:mm[:ss[.s]]TZD`), converted to UTC.
-    DateTime(DateTime<Utc>),
+    /// A full timestamp (W3C `YYYY-MM-DDThh:mm[:ss[.s]]TZD`) in the zone it was written with:
+    /// core's sitemaps print the site's own offset, which dates a cache stamp in site-local time
+    /// when nothing else can (see `cache::calibrate`). Equality and hashing compare instants.
+    DateTime(DateTime<FixedOffset>),
     /// `YYYY-MM-DD`.
     Date(NaiveDate),
     /// `YYYY-MM` (W3C allows it; rare in practice).
@@ -51,7 +53,7 @@ impl Lastmod {
     /// no zone.
     pub fn earliest(&self) -> DateTime<Utc> {
         let date = match *self {
-            Lastmod::DateTime(dt) => return dt,
+            Lastmod::DateTime(dt) => return dt.with_timezone(&Utc),
             Lastmod::Date(d) => Some(d),
             Lastmod::Month { year, month } => NaiveDate::from_ymd_opt(year, month, 1),
             Lastmod::Year(year) => NaiveDate::from_ymd_opt(year, 1, 1),
@@ -66,7 +68,8 @@ impl Lastmod {
 const MAX_LEN: usize = 64;
 
 impl fmt::Display for Lastmod {
-    /// RFC 3339 in UTC for timestamps (`2024-05-01T08:00:00Z`), the written precision otherwise
+    /// RFC 3339 in the written zone for timestamps (`2024-05-01T08:00:00Z`,
+    /// `2024-05-01T10:00:00+02:00`), the written precision otherwise
     /// (`2024-05-01`, `2024-05`, `2024`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -208,7 +211,7 @@ fn parse_w3c(value: &str) -> Option<Lastmod> {
     }
     let offset = FixedOffset::east_opt(offset_secs)?;
     let local = offset.from_local_datetime(&date.and_time(time)).single()?;
-    Some(Lastmod::DateTime(local.with_timezone(&Utc)))
+    Some(Lastmod::DateTime(local))
 }
 
 /// The zone designator in seconds east of UTC. No designator at all is read as UTC (MySQL-style
@@ -250,7 +253,7 @@ fn parse_rfc2822(value: &str) -> Option<Lastmod> {
     };
     DateTime::parse_from_rfc2822(value)
         .ok()
-        .map(|dt| Lastmod::DateTime(dt.with_timezone(&Utc)))
+        .map(Lastmod::DateTime)
 }
 
 #[cfg(test)]
@@ -258,7 +261,7 @@ mod tests {
     use super::*;
 
     fn utc(s: &str) -> Lastmod {
-        Lastmod::DateTime(DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc))
+        Lastmod::DateTime(DateTime::parse_from_rfc3339(s).unwrap())
     }
 
     fn date(y: i32, m: u32, d: u32) -> Lastmod {
@@ -417,7 +420,31 @@ mod tests {
             .collect();
         assert_eq!(
             shown,
-            ["2024", "2024-05", "2024-05-01", "2024-05-01T08:00:00Z"]
+            ["2024", "2024-05", "2024-05-01", "2024-05-01T10:00:00+02:00"]
+        );
+    }
+
+    #[test]
+    fn a_timestamp_keeps_the_zone_it_was_written_in() {
+        // Core's sitemaps print the site's offset; the calibration of site-local cache stamps
+        // reads it back from this string, so a conversion to UTC here would lose it.
+        let shown = |s: &str| Lastmod::parse(s).map(|l| l.to_string());
+        assert_eq!(
+            shown("2026-11-24T10:00:00-05:00").as_deref(),
+            Some("2026-11-24T10:00:00-05:00")
+        );
+        assert_eq!(
+            shown("2026-11-24 10:00:00 +0545").as_deref(),
+            Some("2026-11-24T10:00:00+05:45")
+        );
+        assert_eq!(
+            shown("2026-11-24T10:00:00+00:00").as_deref(),
+            Some("2026-11-24T10:00:00Z")
+        );
+        // The instant is the same either way.
+        assert_eq!(
+            Lastmod::parse("2026-11-24T10:00:00-05:00").map(|l| l.earliest()),
+            Lastmod::parse("2026-11-24T15:00:00Z").map(|l| l.earliest())
         );
     }
 

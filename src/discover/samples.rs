@@ -7,7 +7,7 @@ use std::ops::ControlFlow;
 use url::Url;
 
 use super::bytes::decode_body;
-use super::parse::{Format, Item, Limits, Outcome, SitemapError, parse};
+use super::parse::{Format, Item, Lastmod, Limits, Outcome, SitemapError, parse};
 use crate::robots::parse_robots;
 
 /// Parses `body` as if fetched from `url`; entries become `"page <url>"` / `"sitemap <url>"`.
@@ -41,7 +41,15 @@ fn lastmods(body: &[u8], url: &str) -> Vec<String> {
     let base = Url::parse(url).unwrap();
     let mut out = Vec::new();
     parse(body, &base, &Limits::default(), |item| {
-        out.push(item.lastmod().map_or("-".to_owned(), |l| l.to_string()));
+        // Instants in UTC, whatever zone the sitemap wrote (the value keeps that zone).
+        out.push(item.lastmod().map_or("-".to_owned(), |l| {
+            match l {
+                Lastmod::DateTime(dt) => dt
+                    .with_timezone(&chrono::Utc)
+                    .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+                other => other.to_string(),
+            }
+        }));
         ControlFlow::Continue(())
     })
     .unwrap();
@@ -210,7 +218,7 @@ fn yoast_index() {
             "sitemap https://example.com/author-sitemap.xml",
         ]
     );
-    // Site time zone offsets, converted to UTC.
+    // Site time zone offsets, compared as UTC instants.
     assert_eq!(
         lastmods(body, url),
         [

@@ -288,3 +288,15 @@ pub enum OffsetSource {
     /// The offset of the page's own `<time datetime>` markup (core prints it in the site's zone).
     PageMarkup,
 }
+
+impl OffsetSource {
+    /// The source in words, for notes that explain an age ("the offset from the {words}").
+    pub fn words(self) -> &'static str {
+        match self {
+            OffsetSource::RestIndex => "REST index",
+            OffsetSource::CacheBustedPage => "cache-busted page",
+            OffsetSource::SitemapLastmod => "sitemap's lastmod",
+            OffsetSource::PageMarkup => "page's dated markup",
+        }
+    }
+}
