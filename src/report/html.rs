@@ -550,12 +550,10 @@ fn chart(out: &mut impl Write, report: &Report) {
 
 fn advice(out: &mut impl Write, r: &Recommendation, site: &str) {
     let _ = writeln!(out, "<div class=\"advice\">");
-    let (verb, join) = super::advice_verb(r.kind);
     let _ = writeln!(
         out,
-        "<p class=\"setting\">{verb} <code>{}</code>{join}<strong>{}</strong></p>",
-        escape(&r.setting),
-        escape(&r.value)
+        "<p class=\"setting\">{}</p>",
+        escape(&crate::advise::fix(r))
     );
     if let Some(c) = r.cause {
         let _ = writeln!(

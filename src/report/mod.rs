@@ -59,20 +59,6 @@ pub(crate) fn advice_by_cause(
         .collect()
 }
 
-/// How a recommendation reads as an instruction: its verb and what joins the setting to its
-/// value ("Set X to 10 h", "Purge X: now"), shared by the formats.
-pub(crate) fn advice_verb(kind: crate::model::RecommendationKind) -> (&'static str, &'static str) {
-    use crate::model::RecommendationKind as K;
-    match kind {
-        K::Ttl | K::Esi => ("Set", " to "),
-        K::LoggedIn => ("Set", ": "),
-        K::Exclude => ("Add to", ": "),
-        K::Refresh => ("Ask", ": "),
-        K::Code => ("Fix", ": "),
-        K::Purge => ("Purge", ": "),
-    }
-}
-
 /// The heading of one group of [`advice_by_cause`].
 pub(crate) fn cause_heading(c: Option<Cause>) -> String {
     match c {

@@ -250,26 +250,17 @@ pub fn write(out: &mut impl Write, report: &Report, color: bool) {
         for (cause, recs) in super::advice_by_cause(report) {
             let _ = writeln!(out, "  {}:", clean(&super::cause_heading(cause)));
             for r in recs {
-                let action = match r.kind {
-                    RecommendationKind::Exclude => {
-                        format!("add to {}: {}", r.setting, r.urls.join(", "))
-                    }
-                    RecommendationKind::Refresh => format!("ask {}: {}", r.setting, r.value),
-                    RecommendationKind::Code => format!("fix {}: {}", r.setting, r.value),
-                    RecommendationKind::Purge => format!("purge: {} ({})", r.setting, r.value),
-                    RecommendationKind::LoggedIn => format!("set {}: {}", r.setting, r.value),
-                    RecommendationKind::Ttl | RecommendationKind::Esi => {
-                        format!("set {} to {}", r.setting, r.value)
-                    }
-                };
                 i += 1;
                 let _ = writeln!(
                     out,
                     "  {}. [{}] {}",
                     i,
                     r.layer.unwrap_or("page cache"),
-                    clean(&action)
+                    clean(&crate::advise::fix(r))
                 );
+                if r.kind == RecommendationKind::Exclude {
+                    let _ = writeln!(out, "     pages: {}", clean(&r.urls.join(", ")));
+                }
                 let _ = writeln!(out, "     {}", clean(&r.impact));
                 let _ = writeln!(out, "     why: {}", clean(&r.why));
             }
