@@ -144,6 +144,20 @@ fn use_color() -> bool {
         && std::env::var("TERM").map_or(true, |t| t != "dumb")
 }
 
+/// The width the table is laid out for on stdout: `COLUMNS` when set (so `COLUMNS=80
+/// nonce-audit … | less` works), else the terminal's, else 0 for the table's default.
+fn terminal_width() -> usize {
+    if let Some(n) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|n| *n > 0)
+    {
+        return n;
+    }
+    terminal_size::terminal_size_of(std::io::stdout())
+        .map_or(0, |(terminal_size::Width(w), _)| usize::from(w))
+}
+
 fn check_outputs(output: &OutputArgs) -> Result<()> {
     for path in &output.outputs {
         if Format::from_path(path).is_none() {
@@ -307,6 +321,7 @@ fn emit(audited: &Audited, output: &OutputArgs, console: &Console) -> Result<Exi
     let files = RenderOptions {
         color: false,
         fail_on,
+        width: 0,
     };
     // Every report is attempted: one that cannot be written does not cost the others.
     let mut unwritten = Vec::new();
@@ -330,6 +345,7 @@ fn emit(audited: &Audited, output: &OutputArgs, console: &Console) -> Result<Exi
         let options = RenderOptions {
             color: format == Format::Table && use_color(),
             fail_on,
+            width: terminal_width(),
         };
         let mut out = std::io::BufWriter::with_capacity(
             64 * 1024,

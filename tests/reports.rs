@@ -89,6 +89,7 @@ fn render(format: Format, fail_on: FailOn) -> String {
         &RenderOptions {
             color: false,
             fail_on,
+            width: 0,
         },
     );
     normalise(&String::from_utf8(bytes).unwrap(), &f.base)
@@ -188,6 +189,7 @@ fn render_with(report: &Report, format: Format, fail_on: FailOn) -> String {
         &RenderOptions {
             color: false,
             fail_on,
+            width: 0,
         },
     );
     normalise(&String::from_utf8(bytes).unwrap(), &fixture().base)
@@ -199,6 +201,7 @@ fn render_multi(format: Format, fail_on: FailOn) -> String {
         &RenderOptions {
             color: false,
             fail_on,
+            width: 0,
         },
     );
     normalise(&String::from_utf8(bytes).unwrap(), &fixture().base)
@@ -576,4 +579,104 @@ fn the_binary_writes_every_new_format_and_junit_follows_fail_on() {
         "<span class=\"count\" id=\"count-dead\">{}</span>",
         s["dead"]
     )));
+}
+
+/// The fixture with a page whose path is far longer than any column, and a long warning.
+fn long_url_report() -> Report {
+    let f = fixture();
+    let mut r = with_baseline();
+    let mut pages = r.pages.to_vec();
+    let long = format!(
+        "{}/shop/category/{}/product-with-a-very-long-slug-that-ends-here/",
+        f.base,
+        "nested-".repeat(12)
+    );
+    let mut p = PageResult::error(
+        &long,
+        Some(502),
+        "HTTP 502 (\"Bad Gateway\") from the origin",
+    );
+    p.verdict = Verdict::Error;
+    pages.push(p);
+    r.pages = pages.into();
+    r.warnings.push(format!(
+        "the sitemap {long}wp-sitemap-posts-post-1.xml was cut short"
+    ));
+    r
+}
+
+fn table_at(report: &Report, width: usize) -> String {
+    String::from_utf8(Format::Table.render(
+        report,
+        &RenderOptions {
+            color: false,
+            fail_on: FailOn::Dead,
+            width,
+        },
+    ))
+    .unwrap()
+}
+
+#[test]
+fn the_table_fits_60_80_and_120_columns() {
+    let report = long_url_report();
+    let multi = multi();
+    for width in [60, 80, 120] {
+        let single = table_at(&report, width);
+        let many = String::from_utf8(Format::Table.render_multi(
+            &multi,
+            &RenderOptions {
+                color: false,
+                fail_on: FailOn::Dead,
+                width,
+            },
+        ))
+        .unwrap();
+        for text in [&single, &many] {
+            for line in text.lines() {
+                assert!(
+                    line.chars().count() <= width,
+                    "{width} columns, {} chars: {line:?}",
+                    line.chars().count()
+                );
+            }
+        }
+        // The long path keeps its end, shortened in the middle.
+        assert!(
+            single
+                .lines()
+                .any(|l| l.contains('…') && l.contains("ends-here/")),
+            "{single}"
+        );
+    }
+}
+
+#[test]
+fn the_table_wraps_between_words_never_inside_one() {
+    let report = long_url_report();
+    for width in [60, 80, 120] {
+        let text = table_at(&report, width);
+        let words: std::collections::HashSet<&str> = text.split_whitespace().collect();
+        for p in report.pages.iter() {
+            if matches!(p.verdict, Verdict::Fresh | Verdict::Expiring) {
+                continue; // their detail is when they die, not the reason
+            }
+            if let Some(reason) = &p.reason {
+                for word in reason.split_whitespace() {
+                    // A word that fits the narrowest detail column is printed whole.
+                    if word.chars().count() < 32 {
+                        assert!(
+                            words.contains(word),
+                            "{width} columns: {word:?} of {reason:?} was split:\n{text}"
+                        );
+                    }
+                }
+            }
+        }
+        for r in &report.recommendations {
+            for word in r.impact.split_whitespace().chain(r.why.split_whitespace()) {
+                assert!(words.contains(word), "{width} columns: {word:?} split");
+            }
+        }
+    }
 }

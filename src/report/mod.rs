@@ -129,6 +129,9 @@ pub struct RenderOptions {
     pub color: bool,
     /// The `--fail-on` threshold, so JUnit marks the same pages as failures as the exit code.
     pub fail_on: FailOn,
+    /// The terminal's width in columns, which the table keeps every line within; 0 lays it out
+    /// for [`table::DEFAULT_WIDTH`] (a file, a pipe).
+    pub width: usize,
 }
 
 impl Format {
