@@ -107,8 +107,10 @@ fn progress(ui: UiArgs, console: &Console) -> ProgressBar {
     } else {
         ProgressBar::hidden()
     };
+    // A spinner while the sitemaps are read (the total is not known yet), a bar with an ETA
+    // once Event::Listed gives it.
     if let Ok(style) = ProgressStyle::with_template(
-        "{spinner} {pos}/{len} pages audited [{elapsed_precise}] {per_sec} {wide_msg}",
+        "{spinner} {pos} pages audited, {len} found so far [{elapsed_precise}] {per_sec} {wide_msg}",
     ) {
         pb.set_style(style);
     }
@@ -135,6 +137,14 @@ fn sink(pb: &ProgressBar, console: &Console) -> EventSink {
             tracing::info!("{:<12} {}", row.verdict.as_str(), row.url);
         }
         Event::Probes(n) => pb.set_message(format!("{n} REST probes")),
+        Event::Listed(total) => {
+            pb.set_length(total);
+            if let Ok(style) = ProgressStyle::with_template(
+                "{bar:30} {pos}/{len} pages [{elapsed_precise}, {eta} left] {per_sec} {wide_msg}",
+            ) {
+                pb.set_style(style);
+            }
+        }
     })
 }
 
