@@ -67,6 +67,27 @@ pub(crate) fn cause_heading(c: Option<Cause>) -> String {
     }
 }
 
+/// The pages of verdict `v` in the order every human format lists them: dead pages grouped by
+/// cause in [`Cause::ALL`] order (the most urgent first, then those with no cause), the others
+/// in sitemap order. The terminal table prints them under one heading per verdict, the HTML
+/// table one after the other, so both read worst first.
+pub(crate) fn rows_in_order(
+    report: &Report,
+    v: crate::model::Verdict,
+) -> Box<dyn Iterator<Item = crate::model::PageResult> + '_> {
+    if v == crate::model::Verdict::Dead {
+        Box::new(
+            Cause::ALL
+                .iter()
+                .map(|c| Some(*c))
+                .chain([None])
+                .flat_map(move |c| report.pages.with_verdict(v).filter(move |p| p.cause == c)),
+        )
+    } else {
+        Box::new(report.pages.with_verdict(v))
+    }
+}
+
 /// The pages whose copy is a logged-in render, which every human format lists first.
 pub(crate) fn private_pages(report: &Report) -> Vec<crate::model::PageResult> {
     report.pages.iter().filter(|p| p.private_copy).collect()

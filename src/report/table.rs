@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use crate::model::BaselineDiff;
 use crate::model::human_duration;
-use crate::model::{Cause, MultiReport, PageResult, RecommendationKind, Report, Verdict};
+use crate::model::{MultiReport, PageResult, RecommendationKind, Report, Verdict};
 use crate::util::sanitize_for_terminal as clean;
 
 const URL_WIDTH: usize = 48;
@@ -349,8 +349,7 @@ pub fn write(out: &mut impl Write, report: &Report, color: bool, width: usize) {
         }
     }
     for v in Verdict::ALL {
-        let mut rows = report.pages.with_verdict(v).peekable();
-        if rows.peek().is_none() {
+        if report.pages.count(v) == 0 {
             continue;
         }
         let _ = writeln!(out);
@@ -364,18 +363,7 @@ pub fn write(out: &mut impl Write, report: &Report, color: bool, width: usize) {
         );
         // Dead pages come in groups by cause, each saying why.
         let mut last_cause = None;
-        let rows: Box<dyn Iterator<Item = PageResult>> = if v == Verdict::Dead {
-            drop(rows);
-            Box::new(
-                Cause::ALL
-                    .iter()
-                    .map(|c| Some(*c))
-                    .chain([None])
-                    .flat_map(|c| report.pages.with_verdict(v).filter(move |p| p.cause == c)),
-            )
-        } else {
-            Box::new(rows)
-        };
+        let rows = super::rows_in_order(report, v);
         for p in rows {
             if v == Verdict::Dead && (last_cause != Some(p.cause)) {
                 last_cause = Some(p.cause);
