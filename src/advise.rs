@@ -916,6 +916,8 @@ mod tests {
         assert!(all.len() > 5 * cache::LAYERS.len());
         for r in &all {
             let fix = fix(r);
+            // `PRINT_FIXES=1 cargo test --lib every_fix -- --nocapture` lists every sentence,
+            // for reading them all after a change to the layer table.
             if std::env::var_os("PRINT_FIXES").is_some() {
                 eprintln!("{:?} {:?}: {fix}", r.layer, r.kind);
             }
