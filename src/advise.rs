@@ -39,6 +39,135 @@ fn setting_text(ui: &str, key: &str) -> String {
     }
 }
 
+/// Words that open a setting written as an instruction ("make vcl_recv return (pass) …") rather
+/// than as a place ("WP Rocket › Settings › …").
+const IMPERATIVES: &[&str] = &[
+    "add", "ask", "check", "empty", "flush", "keep", "look", "make", "run", "send", "set", "purge",
+];
+
+fn is_imperative(text: &str) -> bool {
+    text.split_whitespace()
+        .next()
+        .is_some_and(|w| IMPERATIVES.contains(&w))
+}
+
+/// `text` with its first letter in capitals, to open a sentence.
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |c| {
+        c.to_uppercase().chain(chars).collect::<String>()
+    })
+}
+
+/// Splits a UI path at its first ` › ` outside parentheses into where to go and what to change
+/// there: `WP Rocket › Settings › Cache Lifespan` is ("WP Rocket", "Settings › Cache Lifespan");
+/// a WordPress admin menu (`Settings › …`, `Performance › …`) is found in the WordPress admin.
+fn where_and_what(ui: &str) -> Option<(String, &str)> {
+    let mut depth = 0i32;
+    let mut split = None;
+    for (i, c) in ui.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            '›' if depth == 0 && ui[..i].ends_with(' ') && ui[i..].starts_with("› ") => {
+                split = Some(i);
+                break;
+            }
+            _ => {}
+        }
+    }
+    let i = split?;
+    let first = ui[..i].trim_end();
+    let rest = ui[i + '›'.len_utf8()..].trim_start();
+    if matches!(first, "Settings" | "Performance") {
+        return Some(("the WordPress admin".to_owned(), ui));
+    }
+    if first.contains(':') || first.contains(';') {
+        return None;
+    }
+    let place = if first.ends_with("dashboard") {
+        format!("the {first}")
+    } else {
+        first.to_owned()
+    };
+    Some((place, rest))
+}
+
+/// The setting a recommendation of this kind names in a layer's table row.
+fn setting_of(spec: &LayerSpec, kind: RecommendationKind) -> Option<&cache::Setting> {
+    match kind {
+        RecommendationKind::Ttl => Some(&spec.ttl_setting),
+        RecommendationKind::Exclude => Some(&spec.exclude_setting),
+        RecommendationKind::Purge => Some(&spec.purge),
+        RecommendationKind::LoggedIn => Some(&spec.logged_in_setting),
+        RecommendationKind::Esi | RecommendationKind::Refresh | RecommendationKind::Code => None,
+    }
+}
+
+/// The fix as one plain sentence an operator can follow ("In WP Rocket, set Settings › Advanced
+/// Rules › Cache Lifespan to 10 h."), which every human report prints. The recommendation's
+/// `setting` and `value` keep the parts apart for machines (JSON, CSV); the sentence leaves the
+/// option key to them, and where the table has not confirmed a setting's label it says so
+/// plainly instead of carrying a research note.
+#[must_use]
+pub fn fix(r: &Recommendation) -> String {
+    use RecommendationKind as K;
+    let spec = r.layer.and_then(cache::spec);
+    let row = spec.and_then(|s| setting_of(s, r.kind).map(|set| (s, set)));
+    let (ui, verified) = match row {
+        Some((s, set)) if set.ui_path == UNKNOWN => (
+            format!("{} › the {} option", s.name, set.option_key),
+            set.verified,
+        ),
+        Some((_, set)) => (set.ui_path.to_owned(), set.verified),
+        None => (r.setting.clone(), true),
+    };
+    let ui = ui.trim_end_matches(['.', ' ']);
+    let placed = |verb: &str, tail: &str| -> String {
+        match where_and_what(ui) {
+            Some((place, what)) => format!("In {place}, {verb} {what}{tail}"),
+            None => format!("{} {ui}{tail}", capitalized(verb)),
+        }
+    };
+    let mut sentence = match r.kind {
+        K::Ttl | K::Esi if r.value == "no safe value" => match where_and_what(ui) {
+            Some((place, what)) => format!(
+                "In {place}, no value of {what} is short enough, so exclude the pages that carry a nonce from the cache instead"
+            ),
+            None => format!(
+                "No value of {ui} is short enough, so exclude the pages that carry a nonce from the cache instead"
+            ),
+        },
+        K::Ttl | K::Esi => placed("set", &format!(" to {}", r.value)),
+        K::LoggedIn if is_imperative(ui) => capitalized(ui),
+        K::LoggedIn => match ui.rsplit_once(": ") {
+            Some((path, state)) if matches!(state, "on" | "off" | "No" | "Yes") => {
+                match where_and_what(path) {
+                    Some((place, what)) => format!("In {place}, set {what} to {state}"),
+                    None => format!("Set {path} to {state}"),
+                }
+            }
+            _ => format!("Make sure {ui}, so that logged-in users' pages are not cached"),
+        },
+        K::Purge if is_imperative(ui) => format!("{} {}", capitalized(ui), r.value),
+        K::Purge => placed("use", &format!(" {}", r.value)),
+        K::Exclude if is_imperative(ui) => format!("For each page listed below, {ui}"),
+        K::Exclude => match where_and_what(ui) {
+            Some((place, what)) => format!(
+                "In {place}, add the pages listed below, or a pattern that covers them, to {what}"
+            ),
+            None => format!("Keep the pages listed below out of the cache with {ui}"),
+        },
+        K::Refresh => format!("Ask {} to {}", r.setting, r.value),
+        K::Code => format!("Change {} to {}", r.setting, r.value),
+    };
+    if !verified && matches!(r.kind, K::Ttl | K::Exclude) {
+        sentence.push_str("; this setting's name is not confirmed, so check it in your version");
+    }
+    sentence.push('.');
+    sentence
+}
+
 /// Rounds a lifespan down to a value people type into a settings screen.
 fn round_down(s: i64) -> i64 {
     match s {
@@ -276,8 +405,8 @@ fn code(pages: &[Finding]) -> Vec<(usize, Recommendation)> {
                 Recommendation {
                     layer: None,
                     kind: RecommendationKind::Code,
-                    setting: format!("the code that prints {source} ({plugin})"),
-                    value: "print wp_create_nonce( 'wp_rest' ) for the REST API".to_owned(),
+                    setting: format!("the code in {plugin} that prints {source}"),
+                    value: "print wp_create_nonce('wp_rest') for the REST API".to_owned(),
                     why: format!(
                         "a fresh render, past every cache, prints a nonce the site rejects: core checks REST nonces (X-WP-Nonce or _wpnonce) as wp_rest, so {source} carries a nonce made for another action or another user; this is not a cache problem and no cache setting fixes it"
                     ),
@@ -341,7 +470,7 @@ fn purge_and_private(pages: &[Finding]) -> Vec<(usize, Recommendation)> {
                 s.logged_in_setting.verified,
             ),
             None => (
-                "the page cache: never store a response to a request with a wordpress_logged_in_ cookie".to_owned(),
+                "make the page cache never store a response to a request with a wordpress_logged_in_ cookie".to_owned(),
                 true,
             ),
         };
@@ -621,8 +750,9 @@ fn esi(spec: &'static LayerSpec, g: &Group) -> (usize, Recommendation) {
             cause: Some(Cause::StaleCopy),
             layer: Some(spec.id),
             kind: RecommendationKind::Esi,
-            setting: "LiteSpeed Cache › ESI › Enable ESI (esi) and ESI Nonces (esi-nonce), with wp_rest in the list".to_owned(),
-            value: "on".to_owned(),
+            setting: "LiteSpeed Cache › ESI › Enable ESI (esi) and ESI Nonces (esi-nonce)"
+                .to_owned(),
+            value: "on, with wp_rest in the ESI Nonces list".to_owned(),
             urls: g.dead.iter().map(|p| p.url.to_string()).collect(),
             why: format!(
                 "{}; the pages can then stay cached for long and still hand out a live nonce",
@@ -658,7 +788,7 @@ fn refresh(pages: &[Finding]) -> Vec<(usize, Recommendation)> {
             cause: None,
                     layer: None,
                     kind: RecommendationKind::Refresh,
-                    setting: format!("{plugin} (for its authors, or a support request)"),
+                    setting: format!("{plugin}'s authors or support"),
                     value: "fetch a fresh nonce on page load from a logged-out (nopriv) endpoint, or print none for guests".to_owned(),
                     why: format!(
                         "its {action} nonce is checked for guests and cannot refresh itself: a cached page keeps a stale one; guests' nonces are the same for everyone, so they add no protection"
@@ -729,6 +859,130 @@ impl Forecaster {
 mod tests {
     use super::*;
     use crate::cache::{CacheInfo, LayerObservation};
+
+    /// Every piece of advice the engine can give for every layer of the table, and for no
+    /// recognised layer, through the same functions the audit uses.
+    fn every_advice() -> Vec<Recommendation> {
+        let finding = |stack: &[&'static str], cause: Option<Cause>, private: bool| Finding {
+            url: "https://ex.com/page/".into(),
+            verdict: Verdict::Dead,
+            age_s: Some(400_000),
+            stack: stack.iter().map(|s| Id::Borrowed(*s)).collect(),
+            refresh: Box::new([(Id::Borrowed("Some Forms Plugin"), Id::Borrowed("forms"))]),
+            cause,
+            private_copy: private,
+            carrier: Some((
+                Id::Borrowed("wpApiSettings"),
+                Id::Borrowed("WordPress core (wp-api-request / wp-api)"),
+            )),
+        };
+        let mut out = Vec::new();
+        let stacks: Vec<Vec<&'static str>> = cache::LAYERS
+            .iter()
+            .map(|s| vec![s.id])
+            .chain([vec![]])
+            .collect();
+        for stack in &stacks {
+            let spec = stack.first().and_then(|id| cache::spec(id));
+            let stale = finding(stack, Some(Cause::StaleCopy), false);
+            let keyed = finding(stack, Some(Cause::CopyPredatesKeyChange), false);
+            let private = finding(stack, Some(Cause::LoggedInCopy), true);
+            let fresh_rejected = finding(stack, Some(Cause::RejectedWhenFresh), false);
+            let group = |share| Group {
+                dead: vec![&stale],
+                expiring: vec![],
+                share,
+            };
+            out.push(ttl(spec.map(|s| s.id), spec, &group(36_000), 43_200).1);
+            out.push(unexpressible(spec.map(|s| s.id), spec, &group(0), 43_200).1);
+            if let Some(spec) = spec {
+                out.extend(exclude(spec, &group(0)).map(|(_, r)| r));
+                out.push(esi(spec, &group(36_000)).1);
+            }
+            let all = [stale.clone(), keyed, private, fresh_rejected];
+            out.extend(purge_and_private(&all).into_iter().map(|(_, r)| r));
+            out.extend(refresh(&all).into_iter().map(|(_, r)| r));
+            out.extend(code(&all).into_iter().map(|(_, r)| r));
+        }
+        out
+    }
+
+    #[test]
+    fn every_fix_is_one_plain_sentence_without_research_tags() {
+        let all = every_advice();
+        let kinds: std::collections::BTreeSet<String> =
+            all.iter().map(|r| format!("{:?}", r.kind)).collect();
+        assert_eq!(kinds.len(), 7, "every kind is exercised: {kinds:?}");
+        assert!(all.len() > 5 * cache::LAYERS.len());
+        for r in &all {
+            let fix = fix(r);
+            // `PRINT_FIXES=1 cargo test --lib every_fix -- --nocapture` lists every sentence,
+            // for reading them all after a change to the layer table.
+            if std::env::var_os("PRINT_FIXES").is_some() {
+                eprintln!("{:?} {:?}: {fix}", r.layer, r.kind);
+            }
+            let ctx = format!("{:?} {:?}: {fix}", r.layer, r.kind);
+            for text in [&fix, &r.why, &r.impact, &r.setting, &r.value] {
+                assert!(!text.contains("UNVERIFIED"), "{ctx} / {text}");
+                assert!(!text.to_lowercase().contains("label unverified"), "{ctx}");
+            }
+            assert!(fix.ends_with('.') && !fix.ends_with(".."), "{ctx}");
+            let first = fix.chars().next().unwrap_or(' ');
+            assert!(first.is_uppercase(), "{ctx}");
+            // One sentence: no full stop followed by a new sentence inside it.
+            let body = &fix[..fix.len() - 1];
+            assert!(
+                !body
+                    .split(". ")
+                    .skip(1)
+                    .any(|rest| rest.starts_with(char::is_uppercase)),
+                "{ctx}"
+            );
+            // No doubled or nested parentheses, and no parenthesis left open.
+            assert!(
+                !fix.contains("((") && !fix.contains("))") && !fix.contains(") ("),
+                "{ctx}"
+            );
+            let mut depth = 0;
+            for c in fix.chars() {
+                match c {
+                    '(' => depth += 1,
+                    ')' => depth -= 1,
+                    _ => {}
+                }
+                assert!((0..=1).contains(&depth), "{ctx}");
+            }
+            assert_eq!(depth, 0, "{ctx}");
+            assert!(!fix.contains(" ;") && !fix.contains(";;"), "{ctx}");
+        }
+    }
+
+    #[test]
+    fn fixes_read_as_the_layer_names_its_settings() {
+        let all = every_advice();
+        let find = |layer: &str, kind: RecommendationKind| {
+            all.iter()
+                .find(|r| r.layer == Some(layer) && r.kind == kind && r.value != "no safe value")
+                .map(fix)
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            find("wp-rocket", RecommendationKind::Ttl),
+            "In WP Rocket, set Settings › Advanced Rules › Cache Lifespan (on the Cache tab before WP Rocket 3.16) to 10 h."
+        );
+        assert_eq!(
+            find("varnish", RecommendationKind::Ttl),
+            "Set the Varnish VCL's beresp.ttl or the varnishd parameter default_ttl (on Cloudways: Application › Application Settings › Varnish Settings) to 10 h."
+        );
+        assert_eq!(
+            find("hummingbird", RecommendationKind::Ttl),
+            "In Hummingbird, set the clear_interval option to 10 h; this setting's name is not confirmed, so check it in your version."
+        );
+        assert_eq!(
+            find("w3-total-cache", RecommendationKind::LoggedIn),
+            "In the WordPress admin, set Performance › Page Cache › Don't cache pages for logged in users to on."
+        );
+    }
 
     fn page(
         url: &str,
@@ -1103,7 +1357,9 @@ mod tests {
         assert_eq!(code.len(), 1);
         assert_eq!(code[0].urls, ["https://s/wrong/"]);
         assert!(
-            code[0].setting.contains("myPlugin.nonce (My Plugin)"),
+            code[0]
+                .setting
+                .contains("in My Plugin that prints myPlugin.nonce"),
             "{}",
             code[0].setting
         );

@@ -107,8 +107,10 @@ fn progress(ui: UiArgs, console: &Console) -> ProgressBar {
     } else {
         ProgressBar::hidden()
     };
+    // A spinner while the sitemaps are read (the total is not known yet), a bar with an ETA
+    // once Event::Listed gives it.
     if let Ok(style) = ProgressStyle::with_template(
-        "{spinner} {pos}/{len} pages audited [{elapsed_precise}] {per_sec} {wide_msg}",
+        "{spinner} {pos} pages audited, {len} found so far [{elapsed_precise}] {per_sec} {wide_msg}",
     ) {
         pb.set_style(style);
     }
@@ -135,6 +137,14 @@ fn sink(pb: &ProgressBar, console: &Console) -> EventSink {
             tracing::info!("{:<12} {}", row.verdict.as_str(), row.url);
         }
         Event::Probes(n) => pb.set_message(format!("{n} REST probes")),
+        Event::Listed(total) => {
+            pb.set_length(total);
+            if let Ok(style) = ProgressStyle::with_template(
+                "{bar:30} {pos}/{len} pages [{elapsed_precise}, {eta} left] {per_sec} {wide_msg}",
+            ) {
+                pb.set_style(style);
+            }
+        }
     })
 }
 
@@ -142,6 +152,20 @@ fn use_color() -> bool {
     std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::env::var("TERM").map_or(true, |t| t != "dumb")
+}
+
+/// The width the table is laid out for on stdout: `COLUMNS` when set (so `COLUMNS=80
+/// nonce-audit … | less` works), else the terminal's, else 0 for the table's default.
+fn terminal_width() -> usize {
+    if let Some(n) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|n| *n > 0)
+    {
+        return n;
+    }
+    terminal_size::terminal_size_of(std::io::stdout())
+        .map_or(0, |(terminal_size::Width(w), _)| usize::from(w))
 }
 
 fn check_outputs(output: &OutputArgs) -> Result<()> {
@@ -307,6 +331,7 @@ fn emit(audited: &Audited, output: &OutputArgs, console: &Console) -> Result<Exi
     let files = RenderOptions {
         color: false,
         fail_on,
+        width: 0,
     };
     // Every report is attempted: one that cannot be written does not cost the others.
     let mut unwritten = Vec::new();
@@ -330,6 +355,7 @@ fn emit(audited: &Audited, output: &OutputArgs, console: &Console) -> Result<Exi
         let options = RenderOptions {
             color: format == Format::Table && use_color(),
             fail_on,
+            width: terminal_width(),
         };
         let mut out = std::io::BufWriter::with_capacity(
             64 * 1024,

@@ -422,3 +422,47 @@ async fn a_site_bigger_than_the_rows_kept_in_memory_spills_them_and_keeps_sitema
         .collect();
     assert_eq!(ttl.urls, dead_urls);
 }
+
+#[tokio::test]
+async fn the_total_is_announced_once_every_page_is_queued() {
+    // More pages than the queue holds, so the walk ends while pages are still being audited.
+    let n = audit::CHANNEL_CAPACITY * 2 + 40;
+    let pages = (0..n)
+        .map(|i| SimPage::new(format!("/p{i}/"), Shape::WpApiSettings).cached_at(NOW - 60))
+        .collect();
+    let site = SimSite::start(sim(pages)).await.unwrap();
+    #[derive(Debug, PartialEq)]
+    enum Seen {
+        Queued,
+        Page,
+        Listed(u64),
+    }
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = std::sync::Arc::clone(&seen);
+    let sink: audit::EventSink = std::sync::Arc::new(move |e| {
+        let s = match e {
+            audit::Event::Queued => Seen::Queued,
+            audit::Event::Page(_) => Seen::Page,
+            audit::Event::Listed(total) => Seen::Listed(total),
+            _ => return,
+        };
+        log.lock().unwrap().push(s);
+    });
+    let r = audit::run(&config_for(&site), sink).await.unwrap();
+    assert_eq!(r.summary.pages, n as u64);
+    let seen = seen.lock().unwrap();
+    let listed: Vec<usize> = (0..seen.len())
+        .filter(|i| matches!(seen[*i], Seen::Listed(_)))
+        .collect();
+    assert_eq!(listed.len(), 1, "announced once");
+    let at = listed[0];
+    assert_eq!(seen[at], Seen::Listed(n as u64), "the total is every page");
+    assert!(
+        !seen[at + 1..].contains(&Seen::Queued),
+        "after the last queued URL"
+    );
+    assert!(
+        seen[at + 1..].contains(&Seen::Page),
+        "while pages are still being audited, so the bar has something to show"
+    );
+}

@@ -360,6 +360,7 @@ async fn every_format_names_the_causes_and_leads_with_private_copies() {
             &RenderOptions {
                 color: false,
                 fail_on: FailOn::Dead,
+                width: 0,
             },
         ))
         .unwrap()

@@ -122,7 +122,12 @@ async fn hostile_titles_and_rest_codes_reach_no_terminal_or_text_report_raw() {
     // The hostile text is still there for the operator to see, escaped (the title's `\r` is
     // whitespace, folded to a space like any other).
     let shown = "\\x1b]0;pwned\\x07\\x1b[2J\\x1b]8;;http://evil.example/\\x1b\\click\\u{9b}31m";
-    let out = text(&table.stdout);
+    // The table wraps at its width (a token this long is cut after a separator), so its
+    // continuation lines are joined back before counting.
+    let out = regex::Regex::new(r"\n +")
+        .unwrap()
+        .replace_all(&text(&table.stdout), "")
+        .into_owned();
     assert_eq!(out.matches(shown).count(), 2, "{out}");
     let csv_text = std::fs::read_to_string(&csv).unwrap();
     assert_eq!(csv_text.matches(shown).count(), 2, "{csv_text}");

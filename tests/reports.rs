@@ -89,6 +89,7 @@ fn render(format: Format, fail_on: FailOn) -> String {
         &RenderOptions {
             color: false,
             fail_on,
+            width: 0,
         },
     );
     normalise(&String::from_utf8(bytes).unwrap(), &f.base)
@@ -188,6 +189,7 @@ fn render_with(report: &Report, format: Format, fail_on: FailOn) -> String {
         &RenderOptions {
             color: false,
             fail_on,
+            width: 0,
         },
     );
     normalise(&String::from_utf8(bytes).unwrap(), &fixture().base)
@@ -199,6 +201,7 @@ fn render_multi(format: Format, fail_on: FailOn) -> String {
         &RenderOptions {
             color: false,
             fail_on,
+            width: 0,
         },
     );
     normalise(&String::from_utf8(bytes).unwrap(), &fixture().base)
@@ -576,4 +579,180 @@ fn the_binary_writes_every_new_format_and_junit_follows_fail_on() {
         "<span class=\"count\" id=\"count-dead\">{}</span>",
         s["dead"]
     )));
+}
+
+/// The fixture with a page whose path is far longer than any column, and a long warning.
+fn long_url_report() -> Report {
+    let f = fixture();
+    let mut r = with_baseline();
+    let mut pages = r.pages.to_vec();
+    let long = format!(
+        "{}/shop/category/{}/product-with-a-very-long-slug-that-ends-here/",
+        f.base,
+        "nested-".repeat(12)
+    );
+    let mut p = PageResult::error(
+        &long,
+        Some(502),
+        "HTTP 502 (\"Bad Gateway\") from the origin",
+    );
+    p.verdict = Verdict::Error;
+    pages.push(p);
+    r.pages = pages.into();
+    r.warnings.push(format!(
+        "the sitemap {long}wp-sitemap-posts-post-1.xml was cut short"
+    ));
+    r
+}
+
+fn table_at(report: &Report, width: usize) -> String {
+    String::from_utf8(Format::Table.render(
+        report,
+        &RenderOptions {
+            color: false,
+            fail_on: FailOn::Dead,
+            width,
+        },
+    ))
+    .unwrap()
+}
+
+#[test]
+fn the_table_fits_60_80_and_120_columns() {
+    let report = long_url_report();
+    let multi = multi();
+    for width in [60, 80, 120] {
+        let single = table_at(&report, width);
+        let many = String::from_utf8(Format::Table.render_multi(
+            &multi,
+            &RenderOptions {
+                color: false,
+                fail_on: FailOn::Dead,
+                width,
+            },
+        ))
+        .unwrap();
+        for text in [&single, &many] {
+            for line in text.lines() {
+                assert!(
+                    line.chars().count() <= width,
+                    "{width} columns, {} chars: {line:?}",
+                    line.chars().count()
+                );
+            }
+        }
+        // The long path keeps its end, shortened in the middle.
+        assert!(
+            single
+                .lines()
+                .any(|l| l.contains('…') && l.contains("ends-here/")),
+            "{single}"
+        );
+    }
+}
+
+#[test]
+fn the_table_wraps_between_words_never_inside_one() {
+    let report = long_url_report();
+    for width in [60, 80, 120] {
+        let text = table_at(&report, width);
+        let words: std::collections::HashSet<&str> = text.split_whitespace().collect();
+        for p in report.pages.iter() {
+            if matches!(p.verdict, Verdict::Fresh | Verdict::Expiring) {
+                continue; // their detail is when they die, not the reason
+            }
+            if let Some(reason) = &p.reason {
+                for word in reason.split_whitespace() {
+                    // A word that fits the narrowest detail column is printed whole.
+                    if word.chars().count() < 32 {
+                        assert!(
+                            words.contains(word),
+                            "{width} columns: {word:?} of {reason:?} was split:\n{text}"
+                        );
+                    }
+                }
+            }
+        }
+        for r in &report.recommendations {
+            for word in r.impact.split_whitespace().chain(r.why.split_whitespace()) {
+                assert!(words.contains(word), "{width} columns: {word:?} split");
+            }
+        }
+    }
+}
+
+/// The fixture grown to 300 pages (copies of its rows under new paths).
+fn three_hundred_pages() -> Report {
+    let f = fixture();
+    let mut r = f.report.clone();
+    let base: Vec<PageResult> = r.pages.to_vec();
+    let mut pages = Vec::new();
+    for i in 0..300 {
+        let mut p = base[i % base.len()].clone();
+        p.url = format!("{}/page-{i}/", f.base);
+        p.private_copy = false;
+        pages.push(p);
+    }
+    let mut summary = nonce_audit::model::Summary {
+        rest_probes: r.summary.rest_probes,
+        ..Default::default()
+    };
+    for p in &pages {
+        summary.count(p.verdict);
+    }
+    r.pages = pages.into();
+    r.summary = summary;
+    r
+}
+
+#[test]
+fn the_html_chart_scales_and_stays_short_at_300_pages() {
+    let report = three_hundred_pages();
+    let html = String::from_utf8(Format::Html.render(&report, &RenderOptions::default())).unwrap();
+    let svg = regex::Regex::new(r#"<svg class="chart"[^>]*>"#)
+        .unwrap()
+        .find(&html)
+        .expect("a chart")
+        .as_str()
+        .to_owned();
+    assert!(svg.contains(r#"width="100%""#), "{svg}");
+    assert!(!svg.contains("height=\""), "no fixed height: {svg}");
+    let view = regex::Regex::new(r#"viewBox="0 0 (\d+) (\d+)""#)
+        .unwrap()
+        .captures(&svg)
+        .expect("a viewBox");
+    let (w, h): (u32, u32) = (view[1].parse().unwrap(), view[2].parse().unwrap());
+    // Drawn at most 1160 px wide, the chart is then at most about 900 px tall.
+    assert!(h * 1160 / w <= 900, "viewBox {w}x{h}");
+    assert!(
+        html.contains("oldest copies of 300 pages. Not drawn: 275"),
+        "says what is left out"
+    );
+    // What to change before the chart, the chart before the long table.
+    let at = |id: &str| html.find(&format!("id=\"{id}\"")).unwrap_or(usize::MAX);
+    assert!(at("layers") < at("chart") && at("chart") < at("page-table"));
+}
+
+#[test]
+fn the_html_table_lists_pages_worst_first_like_the_terminal() {
+    let f = fixture();
+    let html = render(Format::Html, FailOn::Dead);
+    let table = &html[html.find("<tbody>").unwrap()..];
+    let rows: Vec<&str> = regex::Regex::new(r#"<tr class="v-[a-z_]+" data-verdict="([a-z_]+)""#)
+        .unwrap()
+        .captures_iter(table)
+        .map(|c| c.get(1).unwrap().as_str())
+        .collect();
+    let mut expected = Vec::new();
+    for v in Verdict::ALL {
+        expected.extend(f.report.pages.with_verdict(v).map(|_| v.as_str()));
+    }
+    assert_eq!(rows, expected);
+    // The terminal lists the same pages in the same order.
+    let text = render(Format::Table, FailOn::Dead);
+    let order = |s: &str, a: &str, b: &str| s.find(a).unwrap() < s.find(b).unwrap();
+    assert!(
+        order(table, "/blog/launch-week/", "/shop/")
+            && order(&text, "/blog/launch-week/", "/shop/")
+    );
 }

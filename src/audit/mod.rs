@@ -95,6 +95,10 @@ pub enum Event<'a> {
     Page(&'a PageResult),
     /// REST requests sent so far (nonce probes plus control probes), after each page.
     Probes(u64),
+    /// The sitemap walk is over and every page URL it found is queued: the total number of
+    /// pages the audit will do, so a progress bar can show how far it is and how long is left.
+    /// Not sent when the walk was cut short (Ctrl-C).
+    Listed(u64),
 }
 
 /// A callback receiving [`Event`]s; called from several tasks.
@@ -193,12 +197,15 @@ pub async fn run(config: &AuditConfig, events: EventSink) -> Result<Report, Audi
     let (counting_tx, mut counting_rx) = mpsc::channel::<PageUrl>(CHANNEL_CAPACITY);
     // Count queued URLs for the progress bar on their way to the workers.
     let forward = tokio::spawn(async move {
+        let mut queued = 0u64;
         while let Some(p) = counting_rx.recv().await {
+            queued += 1;
             queued_events(Event::Queued);
             if tx.send(p).await.is_err() {
-                break;
+                return;
             }
         }
+        queued_events(Event::Listed(queued));
     });
     let walked = discover::walk(
         &fetcher,

@@ -560,7 +560,7 @@ pub static LAYERS: &[LayerSpec] = &[
             "wp_cache_clear_cache()",
         ),
         logged_in_setting: unverified_setting(
-            "Settings › WP Super Cache › Advanced › Disable caching for visitors who have a cookie set in their browser (or for logged-in visitors)",
+            "Settings › WP Super Cache › Advanced › Disable caching for visitors who have a cookie set in their browser, or for logged-in visitors: on",
             "wp_cache_not_logged_in",
         ),
         dating_setting: Some(setting(
@@ -711,7 +711,7 @@ pub static LAYERS: &[LayerSpec] = &[
         ),
         purge: unverified_setting("WP Fastest Cache › Delete Cache › Clear All Cache", NO_KEY),
         logged_in_setting: unverified_setting(
-            "WP Fastest Cache › Settings › Logged-in Users: Don't show the cached version for logged-in users: on",
+            "WP Fastest Cache › Settings › Logged-in Users › Don't show the cached version for logged-in users: on",
             "wpFastestCacheLoggedInUser",
         ),
         dating_setting: None,
@@ -759,7 +759,7 @@ pub static LAYERS: &[LayerSpec] = &[
             "cache_enabler_clear_complete_cache",
         ),
         logged_in_setting: unverified_setting(
-            "none needed: Cache Enabler bypasses its cache for logged-in users; look for a plugin or host rule that caches them",
+            "look for the plugin or host rule that caches logged-in users' pages, as Cache Enabler itself bypasses its cache for them",
             NO_KEY,
         ),
         dating_setting: None,
@@ -858,7 +858,7 @@ pub static LAYERS: &[LayerSpec] = &[
             "breeze-b-ttl in Breeze 2.x, breeze-ttl in Breeze 1.x",
         ),
         exclude_setting: setting(
-            "Settings › Breeze › Advanced Options › Never Cache URL(s) (internal cache only; Varnish exclusions are separate)",
+            "Settings › Breeze › Advanced Options › Never Cache URL(s), which covers its internal cache only (Varnish exclusions are separate)",
             "breeze-exclude-urls",
         ),
         purge: unverified_setting("Breeze › Purge All Cache (toolbar)", NO_KEY),
@@ -952,16 +952,16 @@ pub static LAYERS: &[LayerSpec] = &[
         ttl_unit: TtlUnit::Seconds,
         ttl_note: "file cache up to 604800 s (weekly cleanup); dynamic cache 12 h, overridable by the origin's Cache-Control: max-age",
         ttl_setting: unverified_setting(
-            "Speed Optimizer › Caching › file cache cleanup interval (label UNVERIFIED); dynamic cache: origin Cache-Control: max-age",
+            "Speed Optimizer › Caching › file cache cleanup interval (for the dynamic cache, the origin's Cache-Control max-age)",
             "siteground_optimizer_file_caching_interval_cleanup",
         ),
         exclude_setting: unverified_setting(
-            "Speed Optimizer › Caching › exclude URLs (label UNVERIFIED)",
+            "Speed Optimizer › Caching › exclude URLs",
             "siteground_optimizer_excluded_urls",
         ),
         purge: unverified_setting("Speed Optimizer › Caching › Purge SG Cache", NO_KEY),
         logged_in_setting: unverified_setting(
-            "Speed Optimizer › Caching: keep the host's rule that bypasses the cache for WordPress login cookies",
+            "keep the host's rule that bypasses the cache for WordPress login cookies in Speed Optimizer › Caching",
             NO_KEY,
         ),
         dating_setting: None,
@@ -1004,11 +1004,11 @@ pub static LAYERS: &[LayerSpec] = &[
         ttl_unit: TtlUnit::Seconds,
         ttl_note: "set by fastcgi_cache_valid in the nginx config; no default (snippets commonly use 60m); nginx sends no Age",
         ttl_setting: setting(
-            "nginx config: fastcgi_cache_valid (proxy_cache_valid for proxy_cache)",
+            "fastcgi_cache_valid in the nginx config (proxy_cache_valid for proxy_cache)",
             "fastcgi_cache_valid",
         ),
         exclude_setting: setting(
-            "nginx config: $skip_cache rules feeding fastcgi_cache_bypass and fastcgi_no_cache",
+            "the nginx config's $skip_cache rules that feed fastcgi_cache_bypass and fastcgi_no_cache",
             "$skip_cache",
         ),
         purge: unverified_setting(
@@ -1183,16 +1183,16 @@ pub static LAYERS: &[LayerSpec] = &[
         ttl_unit: TtlUnit::Seconds,
         ttl_note: "300 s ($max_age)",
         ttl_setting: setting(
-            "Batcache configuration: $batcache['max_age']",
+            "$batcache['max_age'] in Batcache's configuration",
             "$batcache['max_age']",
         ),
         exclude_setting: setting(
-            "Batcache configuration code: set $batcache['max_age'] = 0 for that URL",
+            "set $batcache['max_age'] = 0 for that URL in Batcache's configuration code",
             "$batcache['max_age']",
         ),
         purge: unverified_setting("flush the object cache (wp cache flush)", NO_KEY),
         logged_in_setting: unverified_setting(
-            "Batcache skips requests with a wordpress_logged_in_ cookie by default; check the cookie list in batcache's settings array",
+            "check that the cookie list in Batcache's settings array still holds wordpress_logged_in_, which Batcache skips by default",
             "$batcache->cookie",
         ),
         dating_setting: Some(setting("Batcache configuration: $debug = true", "$debug")),
@@ -1230,7 +1230,7 @@ pub static LAYERS: &[LayerSpec] = &[
         default_ttl_s: Some(31_536_000),
         ttl_from_config: false,
         ttl_unit: TtlUnit::Seconds,
-        ttl_note: "cf_maxage 31536000 s (1 year, \"Recommended\" in the UI); newer forks use 604800; version UNVERIFIED",
+        ttl_note: "cf_maxage 31536000 s (1 year, \"Recommended\" in the UI); newer forks use 604800; the version that changed it is not known",
         ttl_setting: unverified_setting(UNKNOWN, "cf_maxage"),
         exclude_setting: setting(
             "Super Page Cache › Prevent the following URIs to be cached",
@@ -1272,7 +1272,7 @@ pub static LAYERS: &[LayerSpec] = &[
             NO_KEY,
         ),
         logged_in_setting: unverified_setting(
-            "a Cache Rule that bypasses the cache when the Cookie holds wordpress_logged_in_",
+            "add a Cache Rule that bypasses the cache when the Cookie holds wordpress_logged_in_",
             NO_KEY,
         ),
         dating_setting: None,
@@ -1313,11 +1313,11 @@ pub static LAYERS: &[LayerSpec] = &[
         ttl_unit: TtlUnit::Seconds,
         ttl_note: "30 days; APO ignores the origin's Cache-Control on the edge and purges on change within 30 s",
         ttl_setting: setting(
-            "Cloudflare Page Rule or Cache Rule › Edge Cache TTL (replaces APO's 30 days)",
+            "the Edge Cache TTL of a Cloudflare Page Rule or Cache Rule (it replaces APO's 30 days)",
             NO_KEY,
         ),
         exclude_setting: setting(
-            "Cloudflare Page Rule Cache Level: Bypass, or the Cloudflare plugin filter cloudflare_use_cache returning false for that URL",
+            "a Cloudflare Page Rule with Cache Level: Bypass, or the Cloudflare plugin filter cloudflare_use_cache returning false for that URL",
             "cloudflare_use_cache",
         ),
         purge: unverified_setting(
@@ -1325,7 +1325,7 @@ pub static LAYERS: &[LayerSpec] = &[
             NO_KEY,
         ),
         logged_in_setting: unverified_setting(
-            "APO bypasses on wordpress_logged_in_ cookies by default; check no Cache Rule overrides it",
+            "check that no Cache Rule overrides APO's default bypass for wordpress_logged_in_ cookies",
             NO_KEY,
         ),
         dating_setting: None,
@@ -1356,11 +1356,14 @@ pub static LAYERS: &[LayerSpec] = &[
         ttl_from_config: true,
         ttl_unit: TtlUnit::Seconds,
         ttl_note: "from the origin's Cache-Control or the service's VCL",
-        ttl_setting: setting("Fastly VCL or the origin's Cache-Control", NO_KEY),
-        exclude_setting: setting("Fastly VCL or the origin's cache headers", NO_KEY),
+        ttl_setting: setting(
+            "the TTL in the Fastly VCL, or the origin's Cache-Control max-age",
+            NO_KEY,
+        ),
+        exclude_setting: setting("the Fastly VCL or the origin's cache headers", NO_KEY),
         purge: unverified_setting("Fastly › Purge › Purge all", NO_KEY),
         logged_in_setting: unverified_setting(
-            "VCL: return(pass) when the Cookie holds wordpress_logged_in_",
+            "make the Fastly VCL return(pass) when the Cookie holds wordpress_logged_in_",
             NO_KEY,
         ),
         dating_setting: None,
@@ -1393,21 +1396,21 @@ pub static LAYERS: &[LayerSpec] = &[
         default_ttl_s: Some(120),
         ttl_from_config: false,
         ttl_unit: TtlUnit::Seconds,
-        ttl_note: "120 s built-in default_ttl when the origin sends no cache headers; hosts usually override it in VCL (Cloudways default UNVERIFIED)",
+        ttl_note: "120 s built-in default_ttl when the origin sends no cache headers; hosts usually override it in VCL, and Cloudways does not document its own",
         ttl_setting: setting(
-            "Varnish VCL (beresp.ttl) or the varnishd parameter default_ttl; host panel (Cloudways: Application › Application Settings › Varnish Settings)",
+            "the Varnish VCL's beresp.ttl or the varnishd parameter default_ttl (on Cloudways: Application › Application Settings › Varnish Settings)",
             "default_ttl",
         ),
         exclude_setting: setting(
-            "Varnish VCL (return (pass) in vcl_recv) or host panel (Cloudways: Application › Application Settings › Varnish Settings › Add New Rule › Type URL)",
+            "a return (pass) in the Varnish VCL's vcl_recv (on Cloudways: Application › Application Settings › Varnish Settings › Add New Rule › Type URL)",
             NO_KEY,
         ),
         purge: unverified_setting(
-            "varnishadm \"ban req.http.host == <site> && req.url ~ .\"",
+            "run varnishadm \"ban req.http.host == <site> && req.url ~ .\"",
             NO_KEY,
         ),
         logged_in_setting: unverified_setting(
-            "VCL vcl_recv: return (pass) when req.http.Cookie ~ \"wordpress_logged_in_\" (and never cache a response that sets cookies)",
+            "make vcl_recv return (pass) when req.http.Cookie ~ \"wordpress_logged_in_\", and never cache a response that sets cookies",
             NO_KEY,
         ),
         dating_setting: None,
@@ -1432,21 +1435,18 @@ pub static LAYERS: &[LayerSpec] = &[
         default_ttl_s: Some(86_400),
         ttl_from_config: false,
         ttl_unit: TtlUnit::Seconds,
-        ttl_note: "cache expires every 24 h by default; can be made longer (shorter UNVERIFIED); also sets the Edge Caching expiration",
+        ttl_note: "cache expires every 24 h by default; can be made longer (whether it can be made shorter is not documented); also sets the Edge Caching expiration",
         ttl_setting: setting(
             "MyKinsta › WordPress Sites › sitename › Caching › Server Caching › Change cache expiration",
             NO_KEY,
         ),
-        exclude_setting: unverified_setting(
-            "Kinsta support (custom cache exclusions); self-service UI UNVERIFIED",
-            NO_KEY,
-        ),
+        exclude_setting: unverified_setting("a custom cache exclusion from Kinsta support", NO_KEY),
         purge: unverified_setting(
             "MyKinsta › Sites › Tools › Site cache › Clear cache",
             NO_KEY,
         ),
         logged_in_setting: unverified_setting(
-            "MyKinsta: the host bypasses logged-in cookies; ask Kinsta support if a logged-in page was cached",
+            "ask Kinsta support why a logged-in page was cached, as MyKinsta bypasses logged-in cookies",
             NO_KEY,
         ),
         dating_setting: None,
@@ -1479,16 +1479,16 @@ pub static LAYERS: &[LayerSpec] = &[
         ttl_unit: TtlUnit::Seconds,
         ttl_note: "600 s page cache; Cache-Control cannot go below 600 without a cache exclusion rule",
         ttl_setting: setting(
-            "origin Cache-Control (minimum 600 s) or WP Engine support",
+            "the origin's Cache-Control max-age (at least 600 s, or ask WP Engine support)",
             NO_KEY,
         ),
         exclude_setting: unverified_setting(
-            "cache exclusion rule (WP Engine support / User Portal; exact UI UNVERIFIED)",
+            "a cache exclusion rule from WP Engine support or the User Portal",
             NO_KEY,
         ),
         purge: unverified_setting("WP Engine User Portal › Caching › Clear all caches", NO_KEY),
         logged_in_setting: unverified_setting(
-            "WP Engine bypasses logged-in cookies; ask WP Engine support if a logged-in page was cached",
+            "ask WP Engine support why a logged-in page was cached, as WP Engine bypasses logged-in cookies",
             NO_KEY,
         ),
         dating_setting: None,
@@ -1518,7 +1518,7 @@ pub static LAYERS: &[LayerSpec] = &[
             "pantheon_cache_default_max_age",
         ),
         exclude_setting: setting(
-            "send Cache-Control: private or no-cache for that page (filter pantheon_skip_cache_control or a send_headers hook), or a NO_CACHE cookie",
+            "send Cache-Control: private or no-cache for that page, or set a NO_CACHE cookie (filter pantheon_skip_cache_control or a send_headers hook)",
             "pantheon_skip_cache_control",
         ),
         purge: unverified_setting(
@@ -1526,7 +1526,7 @@ pub static LAYERS: &[LayerSpec] = &[
             NO_KEY,
         ),
         logged_in_setting: unverified_setting(
-            "Pantheon's edge bypasses session cookies; make sure the login cookie is not renamed or stripped",
+            "make sure the login cookie is not renamed or stripped, as Pantheon's edge bypasses session cookies",
             NO_KEY,
         ),
         dating_setting: None,
@@ -1550,14 +1550,17 @@ pub static LAYERS: &[LayerSpec] = &[
         ttl_from_config: false,
         ttl_unit: TtlUnit::Seconds,
         ttl_note: "200 responses kept 30 min at the edge (browser max-age=300); a stale copy may be served up to 12 h (read as 12 h in total); REST GETs 1 min",
-        ttl_setting: unverified_setting("origin max-age / VIP TTL manager (UNVERIFIED)", NO_KEY),
+        ttl_setting: unverified_setting(
+            "the origin's Cache-Control max-age or VIP's TTL manager",
+            NO_KEY,
+        ),
         exclude_setting: setting("send no-cache headers for that URL", NO_KEY),
         purge: unverified_setting(
             "VIP Dashboard › Cache › Purge (or wpcom_vip_purge_edge_cache_for_url)",
             NO_KEY,
         ),
         logged_in_setting: unverified_setting(
-            "VIP's edge bypasses logged-in cookies; ask VIP support if a logged-in page was cached",
+            "ask VIP support why a logged-in page was cached, as VIP's edge bypasses logged-in cookies",
             NO_KEY,
         ),
         dating_setting: None,

@@ -22,8 +22,9 @@ use crate::report::markup::{escape, linkable};
 use crate::report::table::display_url;
 
 /// Most rows the chart draws; a larger audit shows its oldest copies, which are the ones at or
-/// past their nonce's death.
-pub const CHART_MAX_ROWS: usize = 80;
+/// past their nonce's death, and says how many of each verdict it leaves out. Kept small so the
+/// chart stays about one screen tall and "what to change" is not pushed far down.
+pub const CHART_MAX_ROWS: usize = 25;
 
 /// The report's style sheet, kept as a CSS file so it can be read, linted and diffed as CSS.
 const STYLE: &str = include_str!("assets/report.css");
@@ -51,15 +52,37 @@ fn utc_text(t: chrono::DateTime<chrono::Utc>) -> String {
     t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 
+/// `label` escaped, with a line-break opportunity (`<wbr>`) after each `/`, `?` and `&` so a
+/// long path wraps between its parts on a narrow screen instead of letter by letter.
+fn breakable(label: &str) -> String {
+    let mut out = String::with_capacity(label.len() + 16);
+    let mut chars = label.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push_str(&escape(c.encode_utf8(&mut [0; 4])));
+        if matches!(c, '/' | '?' | '&') && chars.peek().is_some() {
+            out.push_str("<wbr>");
+        }
+    }
+    out
+}
+
 fn link(url: &str, label: &str) -> String {
+    link_marked(url, &escape(label))
+}
+
+/// A link to a page labelled with its (long) path, which may wrap after each `/`.
+fn link_path(url: &str, label: &str) -> String {
+    link_marked(url, &breakable(label))
+}
+
+fn link_marked(url: &str, label_html: &str) -> String {
     if linkable(url) {
         format!(
-            "<a href=\"{}\" rel=\"noopener noreferrer\">{}</a>",
-            escape(url),
-            escape(label)
+            "<a href=\"{}\" rel=\"noopener noreferrer\">{label_html}</a>",
+            escape(url)
         )
     } else {
-        escape(label)
+        label_html.to_owned()
     }
 }
 
@@ -210,14 +233,14 @@ fn baseline(out: &mut impl Write, diff: &BaselineDiff, site: &str, ids: bool) {
         "Newly dead",
         diff.newly_dead
             .iter()
-            .map(|u| link(u, &display_url(u, site)))
+            .map(|u| link_path(u, &display_url(u, site)))
             .collect(),
     ));
     items.push((
         "Recovered",
         diff.recovered
             .iter()
-            .map(|u| link(u, &display_url(u, site)))
+            .map(|u| link_path(u, &display_url(u, site)))
             .collect(),
     ));
     items.push((
@@ -227,7 +250,7 @@ fn baseline(out: &mut impl Write, diff: &BaselineDiff, site: &str, ids: bool) {
             .map(|c| {
                 format!(
                     "{} ({} → {})",
-                    link(&c.url, &display_url(&c.url, site)),
+                    link_path(&c.url, &display_url(&c.url, site)),
                     escape(c.from.as_deref().unwrap_or("none")),
                     escape(c.to.as_deref().unwrap_or("none"))
                 )
@@ -355,8 +378,8 @@ fn chart(out: &mut impl Write, report: &Report) {
     let span = oldest.max(dead_from.saturating_add(tick / 2)).max(1);
     let span = span.saturating_add(span / 12);
 
-    const LEFT: i64 = 250;
-    const RIGHT: i64 = 1140;
+    const LEFT: i64 = 220;
+    const RIGHT: i64 = 940;
     const TOP: i64 = 44;
     const ROW: i64 = 26;
     let plot = RIGHT - LEFT;
@@ -379,7 +402,7 @@ fn chart(out: &mut impl Write, report: &Report) {
     let _ = writeln!(out, "<div class=\"chart-wrap\">");
     let _ = writeln!(
         out,
-        "<svg class=\"chart\" id=\"age-chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{height}\" viewBox=\"0 0 {w} {height}\" role=\"img\" aria-labelledby=\"age-chart-title\">",
+        "<svg class=\"chart\" id=\"age-chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"100%\" viewBox=\"0 0 {w} {height}\" preserveAspectRatio=\"xMinYMin meet\" role=\"img\" aria-labelledby=\"age-chart-title\">",
         w = RIGHT + 20
     );
     let fresh_text = if dated {
@@ -471,7 +494,7 @@ fn chart(out: &mut impl Write, report: &Report) {
     // One bar per page.
     for (i, p) in rows.iter().enumerate() {
         let y = TOP + i64::try_from(i).unwrap_or(0) * ROW;
-        let label = short_label(&display_url(&p.url, &report.site), 34);
+        let label = short_label(&display_url(&p.url, &report.site), 30);
         let _ = writeln!(out, "<g class=\"row v-{}\">", p.verdict);
         let _ = writeln!(
             out,
@@ -538,11 +561,21 @@ fn chart(out: &mut impl Write, report: &Report) {
     let _ = writeln!(out, "</svg>");
     let _ = writeln!(out, "</div>");
     if total > rows.len() {
+        let left_out: Vec<String> = Verdict::ALL
+            .iter()
+            .filter_map(|v| {
+                let drawn = rows.iter().filter(|p| p.verdict == *v).count();
+                let n = report.pages.count(*v).saturating_sub(drawn);
+                (n > 0).then(|| format!("{n} {}", verdict_label(*v)))
+            })
+            .collect();
         let _ = writeln!(
             out,
-            "<p class=\"note\">The chart shows the {} oldest of {} pages; the table below lists them all.</p>",
+            "<p class=\"note\" id=\"chart-left-out\">The chart shows the {} oldest copies of {} pages. Not drawn: {} younger or undated ({}); the table below lists every page.</p>",
             rows.len(),
-            total
+            total,
+            total - rows.len(),
+            left_out.join(", ")
         );
     }
     let _ = writeln!(out, "</section>");
@@ -550,12 +583,10 @@ fn chart(out: &mut impl Write, report: &Report) {
 
 fn advice(out: &mut impl Write, r: &Recommendation, site: &str) {
     let _ = writeln!(out, "<div class=\"advice\">");
-    let (verb, join) = super::advice_verb(r.kind);
     let _ = writeln!(
         out,
-        "<p class=\"setting\">{verb} <code>{}</code>{join}<strong>{}</strong></p>",
-        escape(&r.setting),
-        escape(&r.value)
+        "<p class=\"setting\">{}</p>",
+        escape(&crate::advise::fix(r))
     );
     if let Some(c) = r.cause {
         let _ = writeln!(
@@ -573,7 +604,7 @@ fn advice(out: &mut impl Write, r: &Recommendation, site: &str) {
             r.urls.len()
         );
         for u in &r.urls {
-            let _ = writeln!(out, "<li>{}</li>", link(u, &display_url(u, site)));
+            let _ = writeln!(out, "<li>{}</li>", link_path(u, &display_url(u, site)));
         }
         let _ = writeln!(out, "</ul></details>");
     }
@@ -719,31 +750,41 @@ fn page_table(out: &mut impl Write, report: &Report) {
     }
     let _ = writeln!(out, "</tr></thead>");
     let _ = writeln!(out, "<tbody>");
-    for p in &report.pages {
+    // Worst first, as the terminal lists them: private copies, then by verdict (dead pages by
+    // cause); the column buttons re-sort.
+    let private = super::private_pages(report);
+    let rest = Verdict::ALL
+        .iter()
+        .flat_map(|v| super::rows_in_order(report, *v).filter(|p| !p.private_copy));
+    for p in private.into_iter().chain(rest) {
         let v = p.verdict;
         let _ = write!(out, "<tr class=\"v-{v}\" data-verdict=\"{v}\">");
         let _ = write!(
             out,
-            "<td class=\"url\">{}</td>",
-            link(&p.url, &display_url(&p.url, &report.site))
+            "<td class=\"url\" data-label=\"Page\">{}</td>",
+            link_path(&p.url, &display_url(&p.url, &report.site))
         );
         let _ = write!(
             out,
-            "<td data-sort=\"{}\"><span class=\"badge v-{v}\">{}</span></td>",
+            "<td data-label=\"Verdict\" data-sort=\"{}\"><span class=\"badge v-{v}\">{}</span></td>",
             v.rank(),
             verdict_label(v)
         );
         let status = p.status.map(|s| s.to_string()).unwrap_or_default();
         let _ = write!(
             out,
-            "<td class=\"num\" data-sort=\"{status}\">{}</td>",
+            "<td class=\"num\" data-label=\"HTTP\" data-sort=\"{status}\">{}</td>",
             if status.is_empty() { "–" } else { &status }
         );
-        let _ = write!(out, "<td>{}</td>", escape(&cache_text(&p)));
+        let _ = write!(
+            out,
+            "<td data-label=\"Cache\">{}</td>",
+            escape(&cache_text(&p))
+        );
         let age_sort = p.cache.age_s.map(|a| a.to_string()).unwrap_or_default();
         let _ = write!(
             out,
-            "<td class=\"num\" data-sort=\"{age_sort}\">{}</td>",
+            "<td class=\"num\" data-label=\"Age\" data-sort=\"{age_sort}\">{}</td>",
             age_text(&p).unwrap_or_else(|| "unknown".to_owned())
         );
         let (dies_sort, detail) = match (v, p.dies_at) {
@@ -762,7 +803,7 @@ fn page_table(out: &mut impl Write, report: &Report) {
         };
         let _ = write!(
             out,
-            "<td class=\"detail\" data-sort=\"{dies_sort}\">{}</td>",
+            "<td class=\"detail\" data-label=\"Dies at / reason\" data-sort=\"{dies_sort}\">{}</td>",
             escape(&detail)
         );
         let nonces: Vec<String> = p
@@ -770,7 +811,11 @@ fn page_table(out: &mut impl Write, report: &Report) {
             .iter()
             .map(|n| format!("<code>{}</code>", escape(&n.value)))
             .collect();
-        let _ = writeln!(out, "<td>{}</td></tr>", nonces.join(" "));
+        let _ = writeln!(
+            out,
+            "<td class=\"nonces\" data-label=\"Nonces\">{}</td></tr>",
+            nonces.join(" ")
+        );
     }
     let _ = writeln!(out, "</tbody>");
     let _ = writeln!(out, "</table>");
@@ -814,8 +859,9 @@ pub fn write(out: &mut impl Write, report: &Report) {
     if let Some(diff) = &report.baseline {
         baseline(out, diff, &report.site, true);
     }
-    chart(out, report);
+    // What to change comes before the chart and the long table, which only support it.
     layers(out, report);
+    chart(out, report);
     page_table(out, report);
     let warnings = report.all_warnings();
     if !warnings.is_empty() {
@@ -856,7 +902,7 @@ fn private_copies(out: &mut impl Write, report: &Report, id: bool) {
         let _ = writeln!(
             out,
             "<li>{}: {}</li>",
-            link(&p.url, &display_url(&p.url, &report.site)),
+            link_path(&p.url, &display_url(&p.url, &report.site)),
             escape(&p.private_evidence.join(", "))
         );
     }
@@ -932,7 +978,7 @@ fn findings(out: &mut impl Write, report: &Report) {
         let _ = writeln!(
             out,
             "<tr class=\"v-{v}\"><td class=\"url\">{}</td><td><span class=\"badge v-{v}\">{}</span></td><td>{}</td><td class=\"num\">{}</td><td class=\"detail\">{}</td></tr>",
-            link(&p.url, &display_url(&p.url, &report.site)),
+            link_path(&p.url, &display_url(&p.url, &report.site)),
             verdict_label(v),
             escape(&cache_text(&p)),
             age_text(&p).unwrap_or_else(|| "unknown".to_owned()),
@@ -1106,6 +1152,16 @@ mod tests {
         assert_eq!(axis_step(86_400), 21_600);
         assert_eq!(axis_step(7 * 86_400), 86_400);
         assert!(axis_step(i64::MAX / 2) > 0);
+    }
+
+    #[test]
+    fn long_paths_may_break_after_their_separators_only() {
+        assert_eq!(
+            breakable("/a/b?x=1&y=<2>"),
+            "/<wbr>a/<wbr>b?<wbr>x=1&amp;<wbr>y=&lt;2&gt;"
+        );
+        assert_eq!(breakable("/shop/"), "/<wbr>shop/");
+        assert_eq!(breakable("plain"), "plain");
     }
 
     #[test]

@@ -206,15 +206,12 @@ pub fn render(report: &Report) -> String {
             let _ = writeln!(out);
             for r in recs {
                 i += 1;
-                let (verb, join) = super::advice_verb(r.kind);
                 let _ = writeln!(
                     out,
-                    "{}. **{}**: {} {}{join}**{}**.  ",
+                    "{}. **{}**: {}  ",
                     i,
                     escape(r.layer.unwrap_or("page cache")),
-                    verb.to_lowercase(),
-                    escape(&r.setting),
-                    escape(&r.value)
+                    escape(&crate::advise::fix(r))
                 );
                 let _ = writeln!(out, "   {}.  ", escape(&r.impact));
                 let _ = write!(out, "   Why: {}.", escape(&r.why));

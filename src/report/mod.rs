@@ -59,25 +59,32 @@ pub(crate) fn advice_by_cause(
         .collect()
 }
 
-/// How a recommendation reads as an instruction: its verb and what joins the setting to its
-/// value ("Set X to 10 h", "Purge X: now"), shared by the formats.
-pub(crate) fn advice_verb(kind: crate::model::RecommendationKind) -> (&'static str, &'static str) {
-    use crate::model::RecommendationKind as K;
-    match kind {
-        K::Ttl | K::Esi => ("Set", " to "),
-        K::LoggedIn => ("Set", ": "),
-        K::Exclude => ("Add to", ": "),
-        K::Refresh => ("Ask", ": "),
-        K::Code => ("Fix", ": "),
-        K::Purge => ("Purge", ": "),
-    }
-}
-
 /// The heading of one group of [`advice_by_cause`].
 pub(crate) fn cause_heading(c: Option<Cause>) -> String {
     match c {
         Some(c) => format!("cause {c}: {}", c.words()),
         None => "other advice (not about a dead page's cache)".to_owned(),
+    }
+}
+
+/// The pages of verdict `v` in the order every human format lists them: dead pages grouped by
+/// cause in [`Cause::ALL`] order (the most urgent first, then those with no cause), the others
+/// in sitemap order. The terminal table prints them under one heading per verdict, the HTML
+/// table one after the other, so both read worst first.
+pub(crate) fn rows_in_order(
+    report: &Report,
+    v: crate::model::Verdict,
+) -> Box<dyn Iterator<Item = crate::model::PageResult> + '_> {
+    if v == crate::model::Verdict::Dead {
+        Box::new(
+            Cause::ALL
+                .iter()
+                .map(|c| Some(*c))
+                .chain([None])
+                .flat_map(move |c| report.pages.with_verdict(v).filter(move |p| p.cause == c)),
+        )
+    } else {
+        Box::new(report.pages.with_verdict(v))
     }
 }
 
@@ -143,6 +150,9 @@ pub struct RenderOptions {
     pub color: bool,
     /// The `--fail-on` threshold, so JUnit marks the same pages as failures as the exit code.
     pub fail_on: FailOn,
+    /// The terminal's width in columns, which the table keeps every line within; 0 lays it out
+    /// for [`table::DEFAULT_WIDTH`] (a file, a pipe).
+    pub width: usize,
 }
 
 impl Format {

@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Renders the HTML report in a real headless Chromium and checks what a reader gets: the inline
 # script runs under the report's Content-Security-Policy, the summary numbers in the DOM equal
-# the JSON report's, filtering and sorting work, and the screenshot is not blank.
+# the JSON report's, filtering and sorting work, and the screenshot is not blank; then, in a
+# 400 px wide frame (a phone), that nothing is wider than the screen, the chart's death line and
+# every dies-at cell are on screen, URLs wrap between their parts, and what to change comes
+# before the chart and the page table.
 #
 # Usage:
 #   tests/browser/check-html.sh                      audit the demo site, check its report
 #   tests/browser/check-html.sh REPORT.html [REPORT.json]
 #                                                    check an existing report (the JSON defaults
 #                                                    to the same name with .json)
-# Environment: SCREENSHOT_TO=PATH keeps the screenshot (docs/report-demo.png is made this way).
+# Environment: SCREENSHOT_TO=PATH keeps the screenshot (docs/report-demo.png is made this way);
+# SCREENSHOT_400_TO=PATH keeps the 400 px one.
 #
 # Installs Debian's chromium (and python3) when missing, as root with apt-get (CI runs as root on
 # Debian 12); nothing else is downloaded. The closing line is "N passed, M failed"; the exit
@@ -123,19 +127,42 @@ if [ -n "${SCREENSHOT_TO:-}" ]; then
   cp "$work/shot.png" "$SCREENSHOT_TO"
 fi
 
+# 3b. At 400 px. Headless Chromium's window is never narrower than 500 px, so the report is
+# shown in a 400 px wide iframe; a copy of it (without its CSP, plus narrow-measure.js) measures
+# its own layout and posts the numbers to the frame page, whose DOM is dumped.
+narrow="$work/narrow"
+mkdir -p "$narrow"
+if python3 tests/browser/check_narrow.py prepare "$html" "$narrow"; then
+  chrome --virtual-time-budget=5000 --window-size=500,1400 --dump-dom "file://$narrow/frame.html" \
+    >"$work/dom-400.html"
+  chrome --virtual-time-budget=5000 --screenshot="$work/shot-400.png" --window-size=500,1400 \
+    --hide-scrollbars "file://$narrow/frame.html" >/dev/null
+  record "the report laid out in a 400 px frame" 0
+else
+  record "the report laid out in a 400 px frame" 1 "check_narrow.py prepare failed"
+fi
+if [ -n "${SCREENSHOT_400_TO:-}" ] && [ -s "$work/shot-400.png" ]; then
+  cp "$work/shot-400.png" "$SCREENSHOT_400_TO"
+fi
+
 # 4. What the reader sees (python3, standard library only).
+tally() { # tally NAME OUTPUT-FILE EXIT-STATUS: counts the checker's ok/FAIL lines
+  local before=$failed line
+  while IFS= read -r line; do
+    echo "$line"
+    case "$line" in
+      "ok "*) passed=$((passed + 1)) ;;
+      "FAIL "*) failed=$((failed + 1)) ;;
+    esac
+  done <"$2"
+  if [ "$3" -ne 0 ] && [ "$failed" -eq "$before" ]; then
+    record "$1 ran to the end" 1 "exit status $3"
+  fi
+}
 python3 tests/browser/check_html.py "$html" "$json" "$work/dom.html" "$work/dom-dead.html" \
   "$work/shot.png" >"$work/checks.txt" 2>&1
-checker=$?
-before=$failed
-while IFS= read -r line; do
-  echo "$line"
-  case "$line" in
-    "ok "*) passed=$((passed + 1)) ;;
-    "FAIL "*) failed=$((failed + 1)) ;;
-  esac
-done <"$work/checks.txt"
-if [ "$checker" -ne 0 ] && [ "$failed" -eq "$before" ]; then
-  record "check_html.py ran to the end" 1 "exit status $checker"
-fi
+tally check_html.py "$work/checks.txt" $?
+python3 tests/browser/check_narrow.py check "$work/dom-400.html" "$work/shot-400.png" \
+  >"$work/checks-400.txt" 2>&1
+tally check_narrow.py "$work/checks-400.txt" $?
 finish

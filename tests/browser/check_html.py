@@ -131,6 +131,24 @@ def decode_png(path):
 
 RESULTS = []
 
+VERDICT_ORDER = ["dead", "expiring", "unverifiable", "error", "fresh", "no_nonce"]
+CAUSE_ORDER = ["logged-in-copy", "rejected-when-fresh", "copy-predates-key-change", "stale-copy", "unproven", None]
+
+
+def worst_first(pages):
+    """The terminal table's order: private copies, then by verdict, dead pages by cause."""
+    private = [p for p in pages if p.get("private_copy")]
+    rest = [p for p in pages if not p.get("private_copy")]
+    ordered = list(private)
+    for v in VERDICT_ORDER:
+        of_v = [p for p in rest if p["verdict"] == v]
+        if v == "dead":
+            for c in CAUSE_ORDER:
+                ordered += [p for p in of_v if p.get("cause") == c]
+        else:
+            ordered += of_v
+    return ordered
+
 
 def check(name, ok, why=""):
     RESULTS.append(ok)
@@ -161,9 +179,9 @@ def main(html_path, json_path, dom_path, filtered_path, png_path):
             shown is not None and shown.strip() == str(value),
             f"DOM has {shown!r}",
         )
-    verdicts = [p["verdict"] for p in report["pages"]]
+    verdicts = [p["verdict"] for p in worst_first(report["pages"])]
     check(
-        "one table row per page, in sitemap order",
+        "one table row per page, worst first as in the terminal",
         [r["verdict"] for r in dom.rows] == verdicts,
         f"DOM rows {[r['verdict'] for r in dom.rows]} vs JSON {verdicts}",
     )
