@@ -148,7 +148,7 @@ impl Baseline {
         let file = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| BaselineError::NotJson {
             file: file.clone(),
-            why: format!("cannot read it: {e}"),
+            why: format!("cannot read it: {}", crate::util::io_words(&e)),
         })?;
         Self::from_json(&text, &file)
     }

@@ -143,16 +143,16 @@ pub struct AuditArgs {
 #[derive(Debug, Args)]
 pub struct NetArgs {
     /// Max requests per second per host (0 = no limit; for your own site only).
-    #[arg(long, default_value_t = DEFAULT_RATE)]
+    #[arg(long, default_value_t = DEFAULT_RATE, allow_negative_numbers = true)]
     pub rate: f64,
     /// Timeout of one request, e.g. 30s.
     #[arg(long, value_parser = parse_duration, default_value = "30s")]
     pub timeout: Duration,
     /// Audit at most this many pages (in sitemap order).
-    #[arg(long)]
+    #[arg(long, value_parser = parse_positive, allow_negative_numbers = true)]
     pub max_pages: Option<u64>,
     /// Audit an evenly spread, deterministic sample of N pages (quick checks of big sites).
-    #[arg(long, value_name = "N", conflicts_with = "max_pages")]
+    #[arg(long, value_name = "N", conflicts_with = "max_pages", value_parser = parse_positive, allow_negative_numbers = true)]
     pub sample: Option<u64>,
     /// Only pages whose URL path matches this glob, e.g. '/blog/**' (repeatable).
     #[arg(long, value_name = "GLOB")]
@@ -524,6 +524,16 @@ impl Default for NetArgs {
             insecure: false,
             ignore_robots: false,
         }
+    }
+}
+
+/// A count of pages that must select at least one (`--sample 0` or `--max-pages 0` would audit
+/// nothing and report it as a failure to find pages).
+fn parse_positive(s: &str) -> Result<u64, String> {
+    match s.trim().parse::<u64>() {
+        Ok(0) => Err("must be at least 1 (0 would audit no page)".to_owned()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("`{s}` is not a whole number of pages (1 or more)")),
     }
 }
 

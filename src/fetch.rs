@@ -133,16 +133,16 @@ impl FetchError {
             let cause = root_cause(e);
             let lower = cause.to_ascii_lowercase();
             if lower.contains("certificate") || lower.contains("unknownissuer") {
-                FetchError::Tls(last_part(&cause))
+                FetchError::Tls(tls_words(&cause))
             } else if lower.contains("dns error") || lower.contains("failed to lookup address") {
-                FetchError::Dns(last_part(&cause))
+                FetchError::Dns(without_os_error(&last_part(&cause)))
             } else {
-                FetchError::Connect(cause)
+                FetchError::Connect(connect_words(e).unwrap_or_else(|| without_os_error(&cause)))
             }
         } else if e.is_request() {
-            FetchError::Broken(root_cause(e))
+            FetchError::Broken(connect_words(e).unwrap_or_else(|| without_os_error(&root_cause(e))))
         } else {
-            FetchError::Http(root_cause(e))
+            FetchError::Http(without_os_error(&root_cause(e)))
         }
     }
 }
@@ -151,6 +151,89 @@ impl FetchError {
 /// without the HTTP client's layers around it.
 fn last_part(chain: &str) -> String {
     chain.rsplit(": ").next().unwrap_or(chain).trim().to_owned()
+}
+
+/// What the socket said, in words an operator acts on, when the chain holds an I/O error of a
+/// known kind (the client's own chain reads "client error (Connect): tcp connect error: ...").
+fn connect_words(e: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut src: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = src {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind as K;
+            let words = match io.kind() {
+                K::ConnectionRefused => {
+                    "connection refused: nothing answers at that address and port; is the site up?"
+                }
+                K::ConnectionReset => "the connection was reset by the server",
+                K::ConnectionAborted => "the connection was aborted",
+                K::TimedOut => "the connection timed out",
+                K::HostUnreachable => "the host is unreachable from here",
+                K::NetworkUnreachable => "the network is unreachable from here",
+                K::AddrNotAvailable => "the address is not available",
+                _ => return Some(without_os_error(&io.to_string())),
+            };
+            return Some(words.to_owned());
+        }
+        src = s.source();
+    }
+    None
+}
+
+/// `Connection refused (os error 111)` → `Connection refused`: the number helps no operator.
+fn without_os_error(msg: &str) -> String {
+    let mut out = String::with_capacity(msg.len());
+    let mut rest = msg;
+    while let Some(i) = rest.find(" (os error ") {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i + " (os error ".len()..];
+        match tail.find(')') {
+            Some(j)
+                if tail[..j]
+                    .trim_start_matches('-')
+                    .bytes()
+                    .all(|b| b.is_ascii_digit()) =>
+            {
+                rest = &tail[j + 1..];
+            }
+            _ => {
+                out.push_str(" (os error ");
+                rest = tail;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The TLS client's verdict on a certificate, in words (`invalid peer certificate:
+/// Other(OtherError(CaUsedAsEndEntity))` says "self-signed" to nobody).
+fn tls_words(chain: &str) -> String {
+    let known = [
+        (
+            "CaUsedAsEndEntity",
+            "the server presents a CA certificate as its own (self-signed)",
+        ),
+        (
+            "UnknownIssuer",
+            "issued by an authority this machine does not trust (self-signed?)",
+        ),
+        ("Expired", "the certificate has expired"),
+        (
+            "NotValidYet",
+            "the certificate is not valid yet (check the clocks)",
+        ),
+        (
+            "NotValidForName",
+            "the certificate is not valid for this host name",
+        ),
+        ("Revoked", "the certificate is revoked"),
+        ("BadSignature", "the certificate's signature is invalid"),
+    ];
+    known
+        .iter()
+        .find(|(k, _)| chain.contains(k))
+        .map(|(_, w)| (*w).to_owned())
+        .unwrap_or_else(|| without_os_error(&last_part(chain)))
 }
 
 fn root_cause(e: &dyn std::error::Error) -> String {
@@ -523,6 +606,10 @@ impl Fetcher {
                     ))
                 }
             }
+            // No answer at all: the page would get none either, and --ignore-robots cannot help.
+            RobotsState::Unreachable(RobotsFailure::NoAnswer(e)) => {
+                Err(format!("the site does not answer: {e}"))
+            }
             RobotsState::Unreachable(why) => Err(format!(
                 "{why}; RFC 9309 says to crawl nothing then (use --ignore-robots on your own site)"
             )),
@@ -864,6 +951,38 @@ pub fn same_origin(a: &Url, b: &Url) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn os_error_numbers_are_dropped_and_nothing_else() {
+        assert_eq!(
+            without_os_error("tcp connect error: Connection refused (os error 111)"),
+            "tcp connect error: Connection refused"
+        );
+        assert_eq!(without_os_error("a (os error 2) b (os error -3)"), "a b");
+        assert_eq!(without_os_error("x (os error y)"), "x (os error y)");
+        assert_eq!(without_os_error("(os error 5"), "(os error 5");
+    }
+
+    #[test]
+    fn rustls_names_become_words() {
+        assert_eq!(
+            tls_words("invalid peer certificate: Other(OtherError(CaUsedAsEndEntity))"),
+            "the server presents a CA certificate as its own (self-signed)"
+        );
+        assert_eq!(
+            tls_words("invalid peer certificate: UnknownIssuer"),
+            "issued by an authority this machine does not trust (self-signed?)"
+        );
+        assert_eq!(tls_words("a: b: something new"), "something new");
+    }
+
+    #[test]
+    fn a_refused_connection_is_said_in_words() {
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        let words = connect_words(&io).unwrap_or_default();
+        assert!(words.starts_with("connection refused"), "{words}");
+        assert!(!words.contains("os error"));
+    }
 
     #[test]
     fn tls_and_dns_failures_say_what_to_do() {

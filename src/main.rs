@@ -421,8 +421,13 @@ async fn audit_sites(
     output: &OutputArgs,
     console: &Console,
 ) -> Result<ExitCode> {
-    let text = std::fs::read_to_string(file)
-        .with_context(|| format!("cannot read the sites file {}", file.display()))?;
+    let text = std::fs::read_to_string(file).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot read the sites file {}: {}",
+            file.display(),
+            nonce_audit::util::io_words(&e)
+        )
+    })?;
     let sites = cli::site_lines(&text);
     if sites.is_empty() {
         bail!("the sites file {} lists no site", file.display());
@@ -552,7 +557,7 @@ async fn run(cli: Cli, console: &Console) -> Result<ExitCode> {
                 }
             }
             if summary.pages == 0 {
-                bail!("the sitemaps list no page URL");
+                bail!("{}", summary.why_no_pages());
             }
             Ok(ExitCode::SUCCESS)
         }

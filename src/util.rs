@@ -221,3 +221,47 @@ mod tests {
         assert_eq!(shorten("abc", 3), "abc");
     }
 }
+
+/// A file error in words, without the `(os error 2)` an operator cannot act on: "no such
+/// file", "permission denied", "it is a directory, not a file".
+pub fn io_words(e: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::NotFound => "no such file".to_owned(),
+        K::PermissionDenied => "permission denied".to_owned(),
+        K::IsADirectory => "it is a directory, not a file".to_owned(),
+        K::InvalidData => "it is not UTF-8 text".to_owned(),
+        _ => {
+            let s = e.to_string();
+            match s.find(" (os error ") {
+                Some(i) if s.ends_with(')') => s[..i].to_owned(),
+                _ => s,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod io_words_tests {
+    use super::io_words;
+
+    #[test]
+    fn file_errors_read_as_words() {
+        let missing = std::fs::File::open("/nonexistent/nonce-audit").err();
+        assert_eq!(
+            missing.as_ref().map(io_words).as_deref(),
+            Some("no such file")
+        );
+        let dir = std::fs::read_to_string("/").err();
+        assert_eq!(
+            dir.as_ref().map(io_words).as_deref(),
+            Some("it is a directory, not a file")
+        );
+        let other = std::io::Error::from_raw_os_error(28);
+        assert!(
+            !io_words(&other).contains("os error"),
+            "{}",
+            io_words(&other)
+        );
+    }
+}

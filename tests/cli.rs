@@ -462,3 +462,97 @@ async fn typos_and_conflicting_flags_are_answered_precisely() {
     assert!(err(&o).contains("does not resolve"), "{}", err(&o));
     assert!(!err(&o).contains("--ignore-robots"), "{}", err(&o));
 }
+
+/// "No page URL" has many causes; each gets its own words, so the operator knows what to change.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_empty_walk_says_why_it_found_no_page() {
+    let s = one_page_site().await;
+    let sitemap = format!("{}/wp-sitemap.xml", s.base_url());
+    // Globs that can never match are refused before any request.
+    for cmd in ["audit", "sitemap"] {
+        let o = run(args(&[cmd, &sitemap, "--include", "blog/**"])).await;
+        assert_eq!(o.status.code(), Some(2));
+        assert!(
+            stderr(&o).contains("did you mean `/blog/**`?"),
+            "{}",
+            stderr(&o)
+        );
+        // Zero pages is never a request: it is a mistake, said as one, in both subcommands.
+        let o = run(args(&[cmd, &sitemap, "--sample", "0"])).await;
+        assert_eq!(o.status.code(), Some(2), "{cmd} --sample 0");
+        assert!(stderr(&o).contains("must be at least 1"), "{}", stderr(&o));
+    }
+    assert!(s.requests().is_empty(), "{:?}", s.requests());
+    // A glob that matches nothing on this site names the filters.
+    for cmd in ["audit", "sitemap"] {
+        let o = run(args(&[cmd, &sitemap, "--include", "/nothing-here/**"])).await;
+        assert_eq!(o.status.code(), Some(2));
+        assert!(
+            stderr(&o).contains("that --include/--exclude keep: all 1 listed were left out"),
+            "{cmd}: {}",
+            stderr(&o)
+        );
+    }
+    // A directory given as the URL list, and an empty list.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let o = run(args(&[
+        "audit",
+        "--urls",
+        &dir.path().display().to_string(),
+    ]))
+    .await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("it is a directory"), "{}", stderr(&o));
+    let empty = dir.path().join("empty.txt");
+    std::fs::write(&empty, "# nothing yet\n").expect("write");
+    let o = run(args(&["audit", "--urls", &empty.display().to_string()])).await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("the URL list gives no page URL: it is empty"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(args(&["audit", "--urls", "/nonexistent/urls.txt"])).await;
+    assert!(
+        stderr(&o).contains("cannot read the URL list /nonexistent/urls.txt: no such file"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!stderr(&o).contains("os error"), "{}", stderr(&o));
+}
+
+/// A site that refuses connections is said in words, without the client's chain of types or
+/// the operating system's error number, and without suggesting --ignore-robots.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_connection_reads_as_words() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    let site = format!("http://127.0.0.1:{port}/");
+    let o = run(args(&["audit", &site, "--max-tries", "1"])).await;
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(e.contains("connection refused"), "{e}");
+    assert!(
+        !e.contains("os error") && !e.contains("tcp connect error"),
+        "{e}"
+    );
+    let list = tempfile::NamedTempFile::new().expect("temp");
+    std::fs::write(list.path(), format!("{site}a/\n")).expect("write");
+    let o = run(args(&[
+        "audit",
+        "--urls",
+        &list.path().display().to_string(),
+        "--max-tries",
+        "1",
+    ]))
+    .await;
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(e.contains("the site does not answer"), "{e}");
+    assert!(
+        !e.contains("--ignore-robots") && !e.contains("os error"),
+        "{e}"
+    );
+}

@@ -73,8 +73,9 @@ pub enum AuditError {
     /// The HTTP client could not be built.
     #[error("cannot start the HTTP client: {0}")]
     Client(#[from] FetchError),
-    /// Sitemaps were read but listed no page.
-    #[error("the sitemaps list no page URL{0}")]
+    /// Sitemaps were read but gave no page to audit: the words say why (see
+    /// [`crate::discover::WalkSummary::why_no_pages`]).
+    #[error("{0}")]
     NoPages(String),
     /// The sitemap walk stopped abnormally (its task failed).
     #[error("the sitemap walk failed: {0}")]
@@ -227,17 +228,7 @@ pub async fn run(config: &AuditConfig, events: EventSink) -> Result<Report, Audi
         .map(|mut r| std::mem::replace(&mut *r, Collector::new(0)))
         .unwrap_or_else(|_| Collector::new(0));
     if collected.is_empty() && !was_interrupted {
-        let why: Vec<String> = walk
-            .sitemaps
-            .iter()
-            .flat_map(|s| s.warnings.iter().map(move |w| format!("{}: {w}", s.url)))
-            .chain(walk.warnings.iter().cloned())
-            .collect();
-        return Err(AuditError::NoPages(if why.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", why.join("; "))
-        }));
+        return Err(AuditError::NoPages(walk.why_no_pages()));
     }
 
     Ok(collected

@@ -118,6 +118,14 @@ pub enum DiscoverError {
         /// What came back.
         reason: String,
     },
+    /// The URL list given (`--urls FILE`, or `-` for standard input) could not be read.
+    #[error("cannot read the URL list {name}: {reason}")]
+    UrlList {
+        /// The file, or "standard input".
+        name: String,
+        /// What was wrong.
+        reason: String,
+    },
     /// The sitemap given could not be read.
     #[error("cannot read sitemap {url}: {reason}")]
     Sitemap {
@@ -216,6 +224,13 @@ fn globs(patterns: &[String]) -> Result<Option<globset::GlobSet>, String> {
     }
     let mut b = globset::GlobSetBuilder::new();
     for p in patterns {
+        // A glob is matched against the whole path, which starts with `/`: one starting with a
+        // letter or a dot can never match, and would silently leave nothing (or everything).
+        if !p.starts_with(['/', '*', '?', '[', '{']) {
+            return Err(format!(
+                "glob `{p}` can never match: it is matched against the URL path, which starts with `/` (did you mean `/{p}`?)"
+            ));
+        }
         let glob = globset::GlobBuilder::new(p)
             .literal_separator(false)
             .build()
@@ -362,6 +377,65 @@ pub struct WalkSummary {
     pub warnings: Vec<String>,
     /// Distinct page URLs sent on.
     pub pages: u64,
+    /// Page URLs left out by `--include` / `--exclude`.
+    pub filtered: u64,
+    /// Page URLs skipped for being on another host.
+    pub other_host: u64,
+    /// Whether the pages came from a plain URL list (a file or standard input).
+    pub url_list: bool,
+}
+
+impl WalkSummary {
+    /// Why a walk gave no page, in words that say what to change: the filters left out every
+    /// URL, every URL was on another host, no sitemap could be read, or they are empty. One
+    /// message for `audit` and `sitemap` alike.
+    pub fn why_no_pages(&self) -> String {
+        let what = if self.url_list {
+            "the URL list gives no page URL"
+        } else {
+            "the sitemaps list no page URL"
+        };
+        let mut why = if self.filtered > 0 && self.other_host == 0 {
+            format!(
+                "{what} that --include/--exclude keep: all {} listed were left out (globs match the URL path, e.g. '/blog/**')",
+                self.filtered
+            )
+        } else if self.other_host > 0 && self.filtered == 0 {
+            format!(
+                "{what} on the audited site: all {} listed are on another host (--allow-host HOST keeps them)",
+                self.other_host
+            )
+        } else if self.other_host > 0 {
+            format!(
+                "{what} to audit: {} listed are on another host and {} were left out by --include/--exclude",
+                self.other_host, self.filtered
+            )
+        } else if !self.sitemaps.is_empty()
+            && self
+                .sitemaps
+                .iter()
+                .all(|s| !s.warnings.is_empty() && s.urls == 0)
+        {
+            format!(
+                "{what}: none of the {} sitemap(s) could be read",
+                self.sitemaps.len()
+            )
+        } else if self.url_list {
+            format!("{what}: it is empty (one http(s) URL per line)")
+        } else {
+            what.to_owned()
+        };
+        let details: Vec<String> = self
+            .sitemaps
+            .iter()
+            .flat_map(|s| s.warnings.iter().map(move |w| format!("{}: {w}", s.url)))
+            .chain(self.warnings.iter().cloned())
+            .collect();
+        if !details.is_empty() {
+            why.push_str(&format!(" ({})", details.join("; ")));
+        }
+        why
+    }
 }
 
 struct Pending {
@@ -414,6 +488,7 @@ async fn walk_all(
 ) -> Result<WalkSummary, DiscoverError> {
     let mut summary = WalkSummary {
         site: target.origin(),
+        url_list: matches!(target, Target::UrlList(_)),
         ..WalkSummary::default()
     };
     if let Some(origin) = &summary.site {
@@ -505,7 +580,7 @@ fn read_file(path: &PathBuf, cap: usize) -> Result<Vec<u8>, DiscoverError> {
     let name = path.display().to_string();
     let file = std::fs::File::open(path).map_err(|e| DiscoverError::Sitemap {
         url: name.clone(),
-        reason: e.to_string(),
+        reason: crate::util::io_words(&e),
     })?;
     let mut body = Vec::new();
     let limit = u64::try_from(cap).unwrap_or(u64::MAX).saturating_add(1);
@@ -513,7 +588,7 @@ fn read_file(path: &PathBuf, cap: usize) -> Result<Vec<u8>, DiscoverError> {
         .read_to_end(&mut body)
         .map_err(|e| DiscoverError::Sitemap {
             url: name.clone(),
-            reason: e.to_string(),
+            reason: crate::util::io_words(&e),
         })?;
     // Over the cap, the parser keeps the first `cap` bytes and says so.
     Ok(body)
@@ -969,10 +1044,16 @@ async fn read_url_list(
         .as_ref()
         .map_or_else(|| "standard input".to_owned(), |p| p.display().to_string());
     let reader: Box<dyn BufRead + Send> = match &source {
+        Some(p) if p.is_dir() => {
+            return Err(DiscoverError::UrlList {
+                name,
+                reason: "it is a directory, not a file of URLs".to_owned(),
+            });
+        }
         Some(p) => Box::new(std::io::BufReader::new(std::fs::File::open(p).map_err(
-            |e| DiscoverError::Sitemap {
-                url: name.clone(),
-                reason: e.to_string(),
+            |e| DiscoverError::UrlList {
+                name: name.clone(),
+                reason: crate::util::io_words(&e),
             },
         )?)),
         None => Box::new(std::io::BufReader::new(std::io::stdin())),
@@ -982,8 +1063,15 @@ async fn read_url_list(
     let result = tokio::task::spawn_blocking(move || {
         let mut bad = 0u64;
         let mut first_bad = None;
+        let mut read_error = None;
         for line in reader.split(b'\n') {
-            let Ok(line) = line else { break };
+            let line = match line {
+                Ok(l) => l,
+                Err(e) => {
+                    read_error = Some(crate::util::io_words(&e));
+                    break;
+                }
+            };
             let text = String::from_utf8_lossy(&line);
             let text = text.trim();
             if text.is_empty() || text.starts_with('#') {
@@ -1017,12 +1105,12 @@ async fn read_url_list(
                 }
             }
         }
-        (gate, bad, first_bad)
+        (gate, bad, first_bad, read_error)
     })
     .await;
-    let Ok((gate, bad, first_bad)) = result else {
-        return Err(DiscoverError::Sitemap {
-            url: name,
+    let Ok((gate, bad, first_bad, read_error)) = result else {
+        return Err(DiscoverError::UrlList {
+            name,
             reason: "the URL list reader stopped unexpectedly".to_owned(),
         });
     };
@@ -1035,6 +1123,11 @@ async fn read_url_list(
     if let Some(first) = first_bad {
         row.warnings.push(format!(
             "{bad} line(s) skipped: not an http(s) URL (first: `{first}`)"
+        ));
+    }
+    if let Some(e) = read_error {
+        row.warnings.push(format!(
+            "reading stopped: {e}; the URLs before it are audited"
         ));
     }
     summary.site = state.take_back(gate);
@@ -1248,6 +1341,8 @@ fn finish(state: &mut WalkState, summary: &mut WalkSummary, note: &mut (impl FnM
         ));
     }
     summary.pages = state.seen_pages.len() as u64;
+    summary.filtered = state.filtered;
+    summary.other_host = state.other_host;
 }
 
 /// Parses one sitemap body, streams its pages, and returns its child sitemaps.
