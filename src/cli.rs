@@ -237,6 +237,43 @@ pub struct UiArgs {
     /// Never draw a progress bar.
     #[arg(long)]
     pub no_progress: bool,
+    /// Colour in the table on standard output: auto (a terminal, unless NO_COLOR is set;
+    /// CLICOLOR_FORCE=1 forces it), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+/// When to colour the table (`--color`), as ripgrep and most CLIs spell it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless `NO_COLOR` is set; `CLICOLOR_FORCE` (not `0`) forces it.
+    #[default]
+    Auto,
+    /// Always, also into a pipe or a file.
+    Always,
+    /// Never.
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to colour, given whether stdout is a terminal and the environment's say, by the
+    /// conventions of NO_COLOR and CLICOLOR_FORCE (an explicit --color wins over both).
+    pub fn wanted(self, is_terminal: bool, env: impl Fn(&str) -> Option<String>) -> bool {
+        let set = |k: &str| env(k).is_some_and(|v| !v.is_empty());
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                if set("NO_COLOR") {
+                    false
+                } else if env("CLICOLOR_FORCE").is_some_and(|v| !v.is_empty() && v != "0") {
+                    true
+                } else {
+                    is_terminal && env("TERM").is_none_or(|t| t != "dumb")
+                }
+            }
+        }
+    }
 }
 
 /// Formats for standard output.
@@ -540,6 +577,28 @@ fn parse_positive(s: &str) -> Result<u64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn color_follows_the_flag_then_no_color_then_clicolor_force_then_the_terminal() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        };
+        use ColorChoice::*;
+        assert!(Auto.wanted(true, env(&[])));
+        assert!(!Auto.wanted(false, env(&[])));
+        assert!(!Auto.wanted(true, env(&[("NO_COLOR", "1")])));
+        assert!(Auto.wanted(false, env(&[("CLICOLOR_FORCE", "1")])));
+        assert!(!Auto.wanted(false, env(&[("CLICOLOR_FORCE", "0")])));
+        assert!(!Auto.wanted(true, env(&[("TERM", "dumb")])));
+        assert!(!Auto.wanted(true, env(&[("NO_COLOR", "1"), ("CLICOLOR_FORCE", "1")])));
+        assert!(Always.wanted(false, env(&[("NO_COLOR", "1")])));
+        assert!(!Never.wanted(true, env(&[("CLICOLOR_FORCE", "1")])));
+    }
 
     #[test]
     fn sites_file_skips_comments_and_blank_lines() {

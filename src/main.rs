@@ -148,10 +148,9 @@ fn sink(pb: &ProgressBar, console: &Console) -> EventSink {
     })
 }
 
-fn use_color() -> bool {
-    std::io::stdout().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        && std::env::var("TERM").map_or(true, |t| t != "dumb")
+fn use_color(ui: UiArgs) -> bool {
+    ui.color
+        .wanted(std::io::stdout().is_terminal(), |k| std::env::var(k).ok())
 }
 
 /// The width the table is laid out for on stdout: `COLUMNS` when set (so `COLUMNS=80
@@ -353,7 +352,7 @@ fn emit(audited: &Audited, output: &OutputArgs, console: &Console) -> Result<Exi
             StdoutFormat::Html => Format::Html,
         };
         let options = RenderOptions {
-            color: format == Format::Table && use_color(),
+            color: format == Format::Table && use_color(output.ui),
             fail_on,
             width: terminal_width(),
         };

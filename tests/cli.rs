@@ -556,3 +556,17 @@ async fn a_refused_connection_reads_as_words() {
         "{e}"
     );
 }
+
+/// `--color always` colours the table into a pipe (for `less -R`), over NO_COLOR; `never` and
+/// the default into a pipe do not.
+#[tokio::test(flavor = "multi_thread")]
+async fn color_is_the_operators_choice() {
+    let esc = |o: &Output| o.stdout.windows(2).any(|w| w == b"\x1b[");
+    let o = run(args(&["demo", "--color", "always"])).await;
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(esc(&o), "no colour with --color always");
+    let o = run(args(&["demo", "--color", "never"])).await;
+    assert!(!esc(&o));
+    let o = run(args(&["demo"])).await;
+    assert!(!esc(&o), "a pipe gets no colour by default");
+}

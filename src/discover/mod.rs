@@ -1222,8 +1222,16 @@ async fn walk_queue(
             }
         };
         if let Some(row) = summary.sitemaps.last() {
+            // Under --max-pages the reading stops at the limit: the count is what was taken,
+            // not what the sitemap lists.
+            let stopped = match state.max_pages {
+                Some(m) if state.full() && !cancelled(&state.cancel) => {
+                    format!(" taken before --max-pages {m} stopped the reading")
+                }
+                _ => String::new(),
+            };
             note(&format!(
-                "sitemap {} ({}): {} page URL(s){}",
+                "sitemap {} ({}): {} page URL(s){stopped}{}",
                 row.url,
                 row.found_via,
                 row.urls,
