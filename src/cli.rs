@@ -39,10 +39,13 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
-    /// Read options from this TOML file (default: ./nonce-audit.toml if present); flags on the
-    /// command line win.
+    /// Read options from this TOML file (default: ./nonce-audit.toml if present); an option on
+    /// the command line wins, and a list option there (-o, --exclude...) replaces the file's.
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
+    /// Read no config file, not even ./nonce-audit.toml.
+    #[arg(long, global = true, conflicts_with = "config")]
+    pub no_config: bool,
 }
 
 /// The subcommands.
@@ -100,22 +103,6 @@ impl Command {
             Command::Completions { .. } | Command::Man => UiArgs::default(),
         }
     }
-}
-
-/// Whether `sub` has a long option named `long` (for the config file).
-pub fn has_option(sub: &str, long: &str) -> bool {
-    use clap::CommandFactory;
-    Cli::command()
-        .find_subcommand(sub)
-        .is_some_and(|c| c.get_arguments().any(|a| a.get_long() == Some(long)))
-}
-
-/// Whether any subcommand has a long option named `long`.
-pub fn any_has_option(long: &str) -> bool {
-    use clap::CommandFactory;
-    Cli::command()
-        .get_subcommands()
-        .any(|c| c.get_arguments().any(|a| a.get_long() == Some(long)))
 }
 
 /// Parses the arguments; an option given twice (config file, then command line) keeps the last.
@@ -525,6 +512,12 @@ impl Default for NetArgs {
             ignore_robots: false,
         }
     }
+}
+
+/// The whole command-line definition, for the config file's checks and the manual page.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    Cli::command()
 }
 
 #[cfg(test)]
