@@ -13,7 +13,8 @@ use nonce_audit::fetch::{
 };
 use nonce_audit::model::FailOn;
 
-const EXAMPLES: &str = "\
+/// The examples shown after `--help` and in the manual page.
+pub const EXAMPLES: &str = "\
 Examples:
   nonce-audit demo
       Audit the built-in simulated site and see every kind of verdict.
@@ -28,13 +29,39 @@ Examples:
   nonce-audit audit --sites sites.txt -o all.json
       Audit every site listed in sites.txt (one URL per line) with one combined report.
   nonce-audit sitemap https://example.com/ | wc -l
-      List the page URLs an audit would visit, fetching no page.
+      List the page URLs an audit would visit, fetching no page.";
 
-Exit codes: 0 no finding at or above --fail-on; 1 findings; 2 the audit could not run.";
+/// The exit codes and what each means: the one table `--help` and the manual page both show,
+/// so they cannot drift apart (README's table says the same at more length). Each line fits 80
+/// columns, as `--help` wraps longer ones without their indent.
+pub const EXIT_CODES: &[(u8, &str)] = &[
+    (0, "the audit ran; nothing at or above --fail-on"),
+    (
+        1,
+        "findings at or above --fail-on (by default, unfetchable pages too)",
+    ),
+    (
+        2,
+        "could not run: bad options or config, no sitemap, site unreachable",
+    ),
+    (
+        130,
+        "interrupted (Ctrl-C, SIGTERM); the reports hold what was known",
+    ),
+];
+
+/// What `--help` prints after the options: the examples, then the exit codes.
+fn after_help() -> String {
+    let codes: String = EXIT_CODES
+        .iter()
+        .map(|(code, meaning)| format!("\n  {code:<3}  {meaning}"))
+        .collect();
+    format!("{EXAMPLES}\n\nExit codes:{codes}")
+}
 
 /// Finds WordPress pages whose cached copy carries a REST nonce the live site no longer accepts.
 #[derive(Debug, Parser)]
-#[command(name = "nonce-audit", version, about, after_help = EXAMPLES)]
+#[command(name = "nonce-audit", version, about, after_help = after_help())]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -52,7 +79,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Audit a site: sitemap → cached page → nonce → live REST verdict.
-    #[command(after_help = EXAMPLES)]
+    #[command(after_help = after_help())]
     Audit {
         /// A site URL (sitemaps are discovered), a sitemap URL, a local sitemap file, or `-` for
         /// a list of page URLs on standard input.
@@ -90,7 +117,8 @@ pub enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
-    /// Print the manual page (roff) on standard output.
+    /// Print the manual page (roff) on standard output: one page with every subcommand, every
+    /// option and the exit codes.
     Man,
 }
 

@@ -3,6 +3,7 @@
 mod cli;
 mod config;
 mod console;
+mod man;
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -562,11 +563,8 @@ async fn run(cli: Cli, console: &Console) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Man => {
-            use clap::CommandFactory;
             let mut out = std::io::stdout().lock();
-            clap_mangen::Man::new(Cli::command())
-                .render(&mut out)
-                .context("cannot write the manual page")?;
+            man::render(&mut out).context("cannot write the manual page")?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo { output } => {
