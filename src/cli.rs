@@ -119,7 +119,12 @@ pub enum Command {
     },
     /// Print the manual page (roff) on standard output: one page with every subcommand, every
     /// option and the exit codes.
-    Man,
+    Man {
+        /// Write the pages into DIR instead: nonce-audit.1 (the same page) and one
+        /// nonce-audit-SUBCOMMAND.1 per subcommand.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 impl Command {
@@ -128,7 +133,7 @@ impl Command {
         match self {
             Command::Audit { output, .. } | Command::Demo { output } => output.ui,
             Command::Sitemap { ui, .. } => *ui,
-            Command::Completions { .. } | Command::Man => UiArgs::default(),
+            Command::Completions { .. } | Command::Man { .. } => UiArgs::default(),
         }
     }
 }

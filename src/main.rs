@@ -562,7 +562,11 @@ async fn run(cli: Cli, console: &Console) -> Result<ExitCode> {
             clap_complete::generate(shell, &mut cmd, "nonce-audit", &mut std::io::stdout());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Man => {
+        Command::Man { dir: Some(dir) } => {
+            man::write_dir(&dir)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man { dir: None } => {
             let mut out = std::io::stdout().lock();
             man::render(&mut out).context("cannot write the manual page")?;
             Ok(ExitCode::SUCCESS)

@@ -7,6 +7,9 @@
 //! [`crate::cli::EXIT_CODES`], the table `--help` shows too.
 
 use std::io::Write;
+use std::path::Path;
+
+use anyhow::Context;
 
 use roff::{Roff, bold, roman};
 
@@ -101,6 +104,29 @@ pub fn render(w: &mut dyn Write) -> std::io::Result<()> {
     let mut version = Vec::new();
     man.render_version_section(&mut version)?;
     w.write_all(fold(&version, false).as_bytes())
+}
+
+/// Writes `nonce-audit.1` (the page [`render`] prints) and one `nonce-audit-SUBCOMMAND.1` per
+/// subcommand into `dir`, for packagers who install a page per subcommand.
+pub fn write_dir(dir: &Path) -> anyhow::Result<()> {
+    if !dir.is_dir() {
+        anyhow::bail!("--dir {}: not a directory", dir.display());
+    }
+    let write = |name: String, page: Vec<u8>| {
+        let path = dir.join(name);
+        std::fs::write(&path, page).with_context(|| format!("cannot write {}", path.display()))
+    };
+    let mut page = Vec::new();
+    render(&mut page)?;
+    write("nonce-audit.1".to_owned(), page)?;
+    let mut cmd = crate::cli::command().disable_help_subcommand(true);
+    cmd.build();
+    for sub in documented(&cmd) {
+        let mut page = Vec::new();
+        clap_mangen::Man::new(sub.clone()).render(&mut page)?;
+        write(format!("nonce-audit-{}.1", sub.get_name()), page)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

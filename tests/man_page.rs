@@ -119,3 +119,38 @@ fn the_page_renders_with_man_when_man_is_installed() {
     }
     assert!(text.contains("--nonce-life"), "{text}");
 }
+
+#[test]
+fn man_dir_writes_the_page_and_one_per_subcommand() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(&["man", "--dir", dir.path().to_str().unwrap()]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(o.stdout.is_empty());
+    let full = std::fs::read(dir.path().join("nonce-audit.1")).unwrap();
+    assert_eq!(full, run(&["man"]).stdout);
+    for sub in ["audit", "sitemap", "demo", "completions", "man"] {
+        assert!(
+            dir.path().join(format!("nonce-audit-{sub}.1")).is_file(),
+            "{sub}"
+        );
+    }
+    let audit = std::fs::read_to_string(dir.path().join("nonce-audit-audit.1")).unwrap();
+    for long in audit_long_options() {
+        assert!(
+            audit.contains(&format!("\\fB{}\\fR", long.replace('-', "\\-"))),
+            "{long}"
+        );
+    }
+    let missing = dir.path().join("no-such-dir");
+    let o = run(&["man", "--dir", missing.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains(&format!("{}: not a directory", missing.display()))
+    );
+}
