@@ -13,7 +13,8 @@ use nonce_audit::fetch::{
 };
 use nonce_audit::model::FailOn;
 
-const EXAMPLES: &str = "\
+/// The examples shown after `--help` and in the manual page.
+pub const EXAMPLES: &str = "\
 Examples:
   nonce-audit demo
       Audit the built-in simulated site and see every kind of verdict.
@@ -28,28 +29,57 @@ Examples:
   nonce-audit audit --sites sites.txt -o all.json
       Audit every site listed in sites.txt (one URL per line) with one combined report.
   nonce-audit sitemap https://example.com/ | wc -l
-      List the page URLs an audit would visit, fetching no page.
+      List the page URLs an audit would visit, fetching no page.";
 
-Exit codes: 0 no finding at or above --fail-on; 1 findings; 2 the audit could not run.";
+/// The exit codes and what each means: the one table `--help` and the manual page both show,
+/// so they cannot drift apart (README's table says the same at more length). Each line fits 80
+/// columns, as `--help` wraps longer ones without their indent.
+pub const EXIT_CODES: &[(u8, &str)] = &[
+    (0, "the audit ran; nothing at or above --fail-on"),
+    (
+        1,
+        "findings at or above --fail-on (by default, unfetchable pages too)",
+    ),
+    (
+        2,
+        "could not run: bad options or config, no sitemap, site unreachable",
+    ),
+    (
+        130,
+        "interrupted (Ctrl-C, SIGTERM); the reports hold what was known",
+    ),
+];
+
+/// What `--help` prints after the options: the examples, then the exit codes.
+fn after_help() -> String {
+    let codes: String = EXIT_CODES
+        .iter()
+        .map(|(code, meaning)| format!("\n  {code:<3}  {meaning}"))
+        .collect();
+    format!("{EXAMPLES}\n\nExit codes:{codes}")
+}
 
 /// Finds WordPress pages whose cached copy carries a REST nonce the live site no longer accepts.
 #[derive(Debug, Parser)]
-#[command(name = "nonce-audit", version, about, after_help = EXAMPLES)]
+#[command(name = "nonce-audit", version, about, after_help = after_help())]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
-    /// Read options from this TOML file (default: ./nonce-audit.toml if present); flags on the
-    /// command line win.
+    /// Read options from this TOML file (default: ./nonce-audit.toml if present); an option on
+    /// the command line wins, and a list option there (-o, --exclude...) replaces the file's.
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
+    /// Read no config file, not even ./nonce-audit.toml.
+    #[arg(long, global = true, conflicts_with = "config")]
+    pub no_config: bool,
 }
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Audit a site: sitemap → cached page → nonce → live REST verdict.
-    #[command(after_help = EXAMPLES)]
+    #[command(after_help = after_help())]
     Audit {
         /// A site URL (sitemaps are discovered), a sitemap URL, a local sitemap file, or `-` for
         /// a list of page URLs on standard input.
@@ -87,8 +117,14 @@ pub enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
-    /// Print the manual page (roff) on standard output.
-    Man,
+    /// Print the manual page (roff) on standard output: one page with every subcommand, every
+    /// option and the exit codes.
+    Man {
+        /// Write the pages into DIR instead: nonce-audit.1 (the same page) and one
+        /// nonce-audit-SUBCOMMAND.1 per subcommand.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 impl Command {
@@ -97,25 +133,9 @@ impl Command {
         match self {
             Command::Audit { output, .. } | Command::Demo { output } => output.ui,
             Command::Sitemap { ui, .. } => *ui,
-            Command::Completions { .. } | Command::Man => UiArgs::default(),
+            Command::Completions { .. } | Command::Man { .. } => UiArgs::default(),
         }
     }
-}
-
-/// Whether `sub` has a long option named `long` (for the config file).
-pub fn has_option(sub: &str, long: &str) -> bool {
-    use clap::CommandFactory;
-    Cli::command()
-        .find_subcommand(sub)
-        .is_some_and(|c| c.get_arguments().any(|a| a.get_long() == Some(long)))
-}
-
-/// Whether any subcommand has a long option named `long`.
-pub fn any_has_option(long: &str) -> bool {
-    use clap::CommandFactory;
-    Cli::command()
-        .get_subcommands()
-        .any(|c| c.get_arguments().any(|a| a.get_long() == Some(long)))
 }
 
 /// Parses the arguments; an option given twice (config file, then command line) keeps the last.
@@ -572,6 +592,12 @@ fn parse_positive(s: &str) -> Result<u64, String> {
         Ok(n) => Ok(n),
         Err(_) => Err(format!("`{s}` is not a whole number of pages (1 or more)")),
     }
+}
+
+/// The whole command-line definition, for the config file's checks and the manual page.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    Cli::command()
 }
 
 #[cfg(test)]

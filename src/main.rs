@@ -3,6 +3,7 @@
 mod cli;
 mod config;
 mod console;
+mod man;
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -22,23 +23,22 @@ use nonce_audit::model::{FailOn, MultiReport, Report, SiteFailure, Threshold};
 use nonce_audit::report::{Format, RenderOptions, write_atomic_with};
 
 fn main() -> ExitCode {
-    let (args, notes) = match config::merge(
-        std::env::args_os().collect(),
-        cli::has_option,
-        cli::any_has_option,
-    ) {
+    let merged = match config::merge(std::env::args_os().collect(), &cli::command()) {
         Ok(merged) => merged,
         Err(e) => {
             eprintln!("nonce-audit: {}", console::show(&format!("{e:#}")));
             return ExitCode::from(2);
         }
     };
-    let cli = cli::parse(args);
+    let cli = cli::parse(merged.args);
     let ui = cli.command.ui();
     let console = Console::new(ui.quiet);
     console::init_logging(&console, ui.verbose);
-    for n in notes {
-        console.line(&format!("warning: {n}"));
+    if let Some(file) = merged.file.filter(|_| ui.verbose > 0) {
+        console.line(&console::show(&format!(
+            "using config file {}",
+            file.display()
+        )));
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -566,12 +566,13 @@ async fn run(cli: Cli, console: &Console) -> Result<ExitCode> {
             clap_complete::generate(shell, &mut cmd, "nonce-audit", &mut std::io::stdout());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Man => {
-            use clap::CommandFactory;
+        Command::Man { dir: Some(dir) } => {
+            man::write_dir(&dir)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man { dir: None } => {
             let mut out = std::io::stdout().lock();
-            clap_mangen::Man::new(Cli::command())
-                .render(&mut out)
-                .context("cannot write the manual page")?;
+            man::render(&mut out).context("cannot write the manual page")?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo { output } => {

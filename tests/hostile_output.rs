@@ -412,5 +412,8 @@ async fn malformed_headers_and_config_lines_are_reported_without_their_secret() 
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(!err.contains("SECRET"), "{err}");
     assert!(err.contains("n.toml"), "{err}");
-    assert!(err.contains("line 2, key `basic-auth`"), "{err}");
+    assert!(
+        err.contains("n.toml:2: not valid TOML, key `basic-auth`"),
+        "{err}"
+    );
 }
