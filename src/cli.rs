@@ -11,6 +11,7 @@ use nonce_audit::discover::parse::{DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES};
 use nonce_audit::fetch::{
     DEFAULT_MAX_TRIES, DEFAULT_RATE, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, MIN_RATE, Secret,
 };
+use nonce_audit::fleet::DEFAULT_SITE_CONCURRENCY;
 use nonce_audit::model::FailOn;
 
 const EXAMPLES: &str = "\
@@ -27,6 +28,8 @@ Examples:
       For cron: silent unless a page died since yesterday's report.
   nonce-audit audit --sites sites.txt -o all.json
       Audit every site listed in sites.txt (one URL per line) with one combined report.
+  nonce-audit audit --sites sites.txt --shard 2/4 -o shard-2.json
+      Audit the second of four parts of sites.txt; `nonce-audit merge shard-*.json` joins them.
   nonce-audit sitemap https://example.com/ | wc -l
       List the page URLs an audit would visit, fetching no page.
 
@@ -56,9 +59,12 @@ pub enum Command {
         #[arg(required_unless_present_any = ["urls", "sites"])]
         target: Option<String>,
         /// Audit every site listed in FILE (one site or sitemap URL per line; blank lines and
-        /// `#` comments skipped) and report them together.
+        /// `#` comments skipped; `-` reads the list from standard input) and report them
+        /// together, in the file's order.
         #[arg(long, value_name = "FILE", conflicts_with_all = ["target", "urls"])]
         sites: Option<PathBuf>,
+        #[command(flatten)]
+        fleet: FleetArgs,
         #[command(flatten)]
         audit: AuditArgs,
         #[command(flatten)]
@@ -126,6 +132,18 @@ pub fn parse(args: Vec<std::ffi::OsString>) -> Cli {
         .mut_subcommands(|c| c.args_override_self(true));
     let matches = cmd.get_matches_from(args);
     Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+/// Options of a `--sites` run.
+#[derive(Debug, Args)]
+pub struct FleetArgs {
+    /// With --sites: sites audited at once (each keeps its own per-host --rate).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_SITE_CONCURRENCY as u16, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub site_concurrency: u16,
+    /// With --sites: audit only shard K of N (K from 1), the sites whose URL hashes there;
+    /// `auto/N` takes K from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job, from 0).
+    #[arg(long, value_name = "K/N", requires = "sites")]
+    pub shard: Option<String>,
 }
 
 /// Options about the audit itself.
@@ -395,13 +413,15 @@ pub fn target(target: Option<&str>, net: &NetArgs) -> Result<Target, ArgError> {
     }
 }
 
-/// The site lines of a `--sites` file: one per line, surrounding blanks trimmed, blank lines and
-/// lines starting with `#` skipped (so is the rest of a line after ` #`).
-pub fn site_lines(text: &str) -> Vec<String> {
+/// The site lines of a `--sites` file with their line numbers (from 1): surrounding blanks
+/// trimmed, blank lines and lines starting with `#` skipped (so is the rest of a line after
+/// ` #`).
+pub fn site_lines(text: &str) -> Vec<(usize, String)> {
     text.lines()
-        .map(|l| l.split(" #").next().unwrap_or("").trim())
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(str::to_owned)
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.split(" #").next().unwrap_or("").trim()))
+        .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'))
+        .map(|(i, l)| (i, l.to_owned()))
         .collect()
 }
 
@@ -536,7 +556,10 @@ mod tests {
         let text = "# production\nhttps://a.example/\n\n   https://b.example/  # shop\n\t\n#https://c.example/\n";
         assert_eq!(
             site_lines(text),
-            ["https://a.example/", "https://b.example/"]
+            [
+                (2, "https://a.example/".to_owned()),
+                (4, "https://b.example/".to_owned())
+            ]
         );
     }
 

@@ -40,6 +40,7 @@ pub mod demo;
 pub mod discover;
 pub mod extract;
 pub mod fetch;
+pub mod fleet;
 mod judge;
 pub mod model;
 mod once;

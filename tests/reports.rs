@@ -577,3 +577,37 @@ fn the_binary_writes_every_new_format_and_junit_follows_fail_on() {
         s["dead"]
     )));
 }
+
+/// A sharded run (`--shard 2/4`) says which shard it is in every format.
+#[test]
+fn every_format_names_the_shard() {
+    let mut m = multi();
+    m.shard = Some(nonce_audit::model::Shard { index: 2, count: 4 });
+    let options = RenderOptions {
+        color: false,
+        fail_on: FailOn::Dead,
+    };
+    let text = |f: Format| String::from_utf8(f.render_multi(&m, &options)).unwrap();
+    assert!(text(Format::Table).contains("Shard 2/4"));
+    assert!(text(Format::Table).contains("· shard 2/4"));
+    assert!(text(Format::Markdown).contains("**Shard 2/4**"));
+    assert!(text(Format::Html).contains("id=\"shard\">Shard 2/4"));
+    assert!(text(Format::Junit).contains("<testsuites name=\"nonce-audit shard 2/4\""));
+    let v: serde_json::Value = serde_json::from_str(&text(Format::Json)).unwrap();
+    assert_eq!(v["shard"], serde_json::json!({"index": 2, "count": 4}));
+    let csv = text(Format::Csv);
+    assert!(csv.starts_with("shard,site,url,"), "{csv}");
+    assert!(csv.lines().skip(1).all(|l| l.starts_with("2/4,")), "{csv}");
+    // Unsharded, none of them mentions a shard.
+    let plain = multi();
+    for f in [
+        Format::Table,
+        Format::Markdown,
+        Format::Html,
+        Format::Csv,
+        Format::Junit,
+    ] {
+        let t = String::from_utf8(f.render_multi(&plain, &options)).unwrap();
+        assert!(!t.to_lowercase().contains("shard"), "{f:?}");
+    }
+}

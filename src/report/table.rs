@@ -6,7 +6,9 @@ use chrono::{DateTime, Utc};
 
 use crate::model::BaselineDiff;
 use crate::model::human_duration;
-use crate::model::{Cause, MultiReport, PageResult, RecommendationKind, Report, Verdict};
+use crate::model::{
+    Cause, MultiReport, PageResult, RecommendationKind, Report, SiteOutcome, Verdict,
+};
 use crate::util::{sanitize_for_terminal as clean, shorten};
 
 const URL_WIDTH: usize = 48;
@@ -391,48 +393,54 @@ pub fn render_multi(multi: &MultiReport, color: bool) -> String {
 /// [`render_multi`] into any writer, one site at a time.
 pub fn write_multi(out: &mut impl Write, multi: &MultiReport, color: bool) {
     let total = multi.sites.len() + multi.failed.len();
-    let mut n = 0;
-    for report in &multi.sites {
-        n += 1;
+    if let Some(shard) = multi.shard {
         let _ = writeln!(
             out,
             "{}",
             paint(
-                &format!("=== site {n} of {total}: {} ===", clean(&report.site)),
+                &format!("Shard {shard}: the sites of the file whose URL falls in this shard"),
                 "1",
                 color
             )
         );
-        write(out, report, color);
         let _ = writeln!(out);
     }
-    for f in &multi.failed {
-        n += 1;
+    for (i, outcome) in multi.in_order().enumerate() {
+        let n = i + 1;
+        let site = match outcome {
+            SiteOutcome::Audited(r) => &r.site,
+            SiteOutcome::Failed(f) => &f.site,
+        };
         let _ = writeln!(
             out,
             "{}",
             paint(
-                &format!("=== site {n} of {total}: {} ===", clean(&f.site)),
+                &format!("=== site {n} of {total}: {} ===", clean(site)),
                 "1",
                 color
             )
         );
-        let _ = writeln!(
-            out,
-            "{} {}",
-            paint(
-                "could not be audited:",
-                verdict_color(Verdict::Error),
-                color
-            ),
-            clean(&f.error)
-        );
+        match outcome {
+            SiteOutcome::Audited(report) => write(out, report, color),
+            SiteOutcome::Failed(f) => {
+                let _ = writeln!(
+                    out,
+                    "{} {}",
+                    paint(
+                        "could not be audited:",
+                        verdict_color(Verdict::Error),
+                        color
+                    ),
+                    clean(&f.error)
+                );
+            }
+        }
         let _ = writeln!(out);
     }
     let s = &multi.summary;
     let _ = writeln!(
         out,
-        "{} {} site(s){} · {} pages: {} dead, {} expiring, {} fresh, {} no nonce, {} unverifiable, {} error · {} REST probes{}{}",
+        "{} {} site(s){} · {} pages: {} dead, {} expiring, {} fresh, {} no nonce, {} unverifiable, {} error · {} REST probes{}{}{}",
         paint("All sites:", "1", color),
         s.sites,
         if s.sites_failed > 0 {
@@ -454,6 +462,10 @@ pub fn write_multi(out: &mut impl Write, multi: &MultiReport, color: bool) {
         s.pages.rest_probes,
         s.newly_dead
             .map(|n| format!(" · {n} newly dead since the baseline"))
+            .unwrap_or_default(),
+        multi
+            .shard
+            .map(|sh| format!(" · shard {sh}"))
             .unwrap_or_default(),
         if multi.interrupted {
             " · INTERRUPTED"

@@ -1,0 +1,344 @@
+//! Fleets (issue #15): `--sites` audits several simulated sites at once and keeps the file's
+//! order, a slow site holds up no other, `--sites -` reads the list from standard input, a
+//! malformed line is reported before any site runs, and `--shard` splits the list exactly.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::io::Write as _;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use nonce_audit::audit::{AuditConfig, EventSink};
+use nonce_audit::fleet::{FleetOptions, FleetSite, FleetWatch};
+use nonce_audit::model::{Report, SiteOutcome};
+use nonce_audit::sim::{Shape, SimConfig, SimPage, SimSite};
+use nonce_audit::{Target, audit};
+
+const NOW: i64 = 1_795_532_400;
+
+async fn site(pages: usize, page_delay: Duration) -> SimSite {
+    SimSite::start(SimConfig {
+        pages: (0..pages)
+            .map(|i| SimPage::new(format!("/p{i}/"), Shape::WpApiSettings))
+            .collect(),
+        now: NOW,
+        page_delay,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap()
+}
+
+fn config(s: &SimSite) -> AuditConfig {
+    let mut c = AuditConfig::new(Target::parse(&format!("{}/", s.base_url())).unwrap());
+    c.fetch.rate_per_host = 0.0;
+    c
+}
+
+/// Records the order sites finish in and the most in flight at once.
+#[derive(Default)]
+struct Recorder {
+    finished: Mutex<Vec<usize>>,
+    in_flight: Mutex<(usize, usize)>,
+}
+
+impl FleetWatch for Recorder {
+    fn started(&self, _: usize, _: &str) -> EventSink {
+        let mut f = self.in_flight.lock().unwrap();
+        f.0 += 1;
+        f.1 = f.1.max(f.0);
+        audit::quiet()
+    }
+
+    fn finished(&self, position: usize, _: &str, outcome: Result<&Report, &str>) {
+        if outcome.is_ok() {
+            self.in_flight.lock().unwrap().0 -= 1;
+        }
+        self.finished.lock().unwrap().push(position);
+    }
+}
+
+fn sites_of(list: &[&SimSite]) -> Vec<FleetSite> {
+    list.iter()
+        .map(|s| FleetSite {
+            site: format!("{}/", s.base_url()),
+            config: Ok(config(s)),
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_slow_site_holds_up_no_other_and_the_report_keeps_the_file_order() {
+    let slow = site(2, Duration::from_millis(900)).await;
+    let quick: Vec<SimSite> =
+        futures_util::future::join_all((0..3).map(|_| site(3, Duration::ZERO))).await;
+    let mut list = vec![&slow];
+    list.extend(quick.iter());
+    let mut sites = sites_of(&list);
+    // A malformed line in the middle stays in its place.
+    sites.insert(
+        2,
+        FleetSite {
+            site: "not a url".to_owned(),
+            config: Err("not a site".to_owned()),
+        },
+    );
+
+    let watch = Recorder::default();
+    let options = FleetOptions {
+        concurrency: 8,
+        ..FleetOptions::default()
+    };
+    let multi = nonce_audit::fleet::run(sites, options, &watch).await;
+    let finished = watch.finished.lock().unwrap().clone();
+    // The slow site, first in the file, finished last: the others did not wait for it.
+    assert_eq!(finished.last(), Some(&0), "{finished:?}");
+    assert_eq!(
+        watch.in_flight.lock().unwrap().1,
+        4,
+        "all four audits at once"
+    );
+    let order: Vec<String> = multi
+        .in_order()
+        .map(|o| match o {
+            SiteOutcome::Audited(r) => r.site.clone(),
+            SiteOutcome::Failed(f) => f.site.clone(),
+        })
+        .collect();
+    let want = vec![
+        format!("{}/", slow.base_url()),
+        format!("{}/", quick[0].base_url()),
+        "not a url".to_owned(),
+        format!("{}/", quick[1].base_url()),
+        format!("{}/", quick[2].base_url()),
+    ];
+    assert_eq!(order, want);
+    assert_eq!(multi.summary.pages.pages, 2 + 3 * 3);
+    assert_eq!(multi.summary.sites, 5);
+    assert_eq!(multi.summary.sites_failed, 1);
+
+    // One at a time, the same sites finish in file order: the test above can tell.
+    let watch = Recorder::default();
+    let options = FleetOptions {
+        concurrency: 1,
+        ..FleetOptions::default()
+    };
+    let multi = nonce_audit::fleet::run(sites_of(&list), options, &watch).await;
+    assert_eq!(*watch.finished.lock().unwrap(), vec![0, 1, 2, 3]);
+    assert_eq!(watch.in_flight.lock().unwrap().1, 1);
+    assert_eq!(multi.sites.len(), 4);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn finished_sites_share_one_spill_file_and_read_back_whole() {
+    let list: Vec<SimSite> =
+        futures_util::future::join_all((0..4).map(|_| site(5, Duration::ZERO))).await;
+    let refs: Vec<&SimSite> = list.iter().collect();
+    let options = FleetOptions {
+        concurrency: 2,
+        rows_in_memory: 6,
+        ..FleetOptions::default()
+    };
+    let multi =
+        nonce_audit::fleet::run(sites_of(&refs), options, &nonce_audit::fleet::Unwatched).await;
+    let spilled: Vec<usize> = multi.sites.iter().map(|r| r.pages.spilled()).collect();
+    // Five rows fit under six; every later site's rows went to the shared file.
+    assert_eq!(
+        spilled.iter().filter(|&&n| n == 0).count(),
+        1,
+        "{spilled:?}"
+    );
+    assert_eq!(
+        spilled.iter().filter(|&&n| n == 5).count(),
+        3,
+        "{spilled:?}"
+    );
+    for (r, s) in multi.sites.iter().zip(&list) {
+        let urls: Vec<String> = r.pages.iter().map(|p| p.url).collect();
+        let want: Vec<String> = (0..5).map(|i| format!("{}/p{i}/", s.base_url())).collect();
+        assert_eq!(urls, want);
+    }
+}
+
+/// Runs the binary with `stdin` fed and extra environment variables.
+async fn run_with(
+    args: Vec<String>,
+    stdin: String,
+    env: Vec<(&'static str, String)>,
+) -> std::process::Output {
+    tokio::task::spawn_blocking(move || {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_nonce-audit"))
+            .args(&args)
+            .env("NO_COLOR", "1")
+            .env_remove("RUST_LOG")
+            .env_remove("JOB_COMPLETION_INDEX")
+            .envs(env)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start nonce-audit");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(stdin.as_bytes())
+            .expect("write stdin");
+        child.wait_with_output().expect("run nonce-audit")
+    })
+    .await
+    .expect("the test's blocking task")
+}
+
+fn args(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sites_from_standard_input_with_a_bad_line_reported_first_and_kept_in_place() {
+    let a = site(1, Duration::ZERO).await;
+    let b = site(2, Duration::ZERO).await;
+    let list = format!("{}/\nnot a url\n{}/\n", a.base_url(), b.base_url());
+    let o = run_with(
+        args(&[
+            "audit",
+            "--sites",
+            "-",
+            "--rate",
+            "0",
+            "--no-progress",
+            "-v",
+        ]),
+        list,
+        Vec::new(),
+    )
+    .await;
+    let (out, err) = (
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr),
+    );
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    let warned = err
+        .find("warning: line 2 of the sites on standard input: not a url")
+        .unwrap_or_else(|| panic!("{err}"));
+    let first_start = err.find("site 1: ").unwrap_or_else(|| panic!("{err}"));
+    assert!(
+        warned < first_start,
+        "the bad line is reported before any site runs: {err}"
+    );
+    let at = |needle: &str| {
+        out.find(needle)
+            .unwrap_or_else(|| panic!("{needle}: {out}"))
+    };
+    let one = at(&format!("=== site 1 of 3: {}/ ===", a.base_url()));
+    let two = at("=== site 2 of 3: not a url ===");
+    let three = at(&format!("=== site 3 of 3: {}/ ===", b.base_url()));
+    assert!(one < two && two < three, "{out}");
+}
+
+fn json(b: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(b).unwrap()
+}
+
+fn audited(v: &serde_json::Value) -> BTreeSet<String> {
+    v["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["site"].as_str().unwrap().to_owned())
+        .chain(
+            v["failed"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["site"].as_str().unwrap().to_owned()),
+        )
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn shards_split_the_sites_exactly_and_auto_reads_the_job_index() {
+    let list: Vec<SimSite> =
+        futures_util::future::join_all((0..6).map(|_| site(1, Duration::ZERO))).await;
+    let mut text: String = list
+        .iter()
+        .map(|s| format!("{}/\n", s.base_url()))
+        .collect();
+    text.push_str("not a url\n");
+    let mut all = BTreeSet::new();
+    let mut shards = Vec::new();
+    for k in 1..=3 {
+        let spec = format!("{k}/3");
+        let o = run_with(
+            args(&[
+                "audit",
+                "--sites",
+                "-",
+                "--rate",
+                "0",
+                "--format",
+                "json",
+                "--shard",
+                &spec,
+                "--fail-on",
+                "never",
+            ]),
+            text.clone(),
+            Vec::new(),
+        )
+        .await;
+        // A shard may hold only the bad line: that is "no site could be audited" (exit 2).
+        let v = if o.status.code() == Some(2) {
+            assert!(String::from_utf8_lossy(&o.stderr).contains("not a url"));
+            serde_json::json!({"sites": [], "failed": [{"site": "not a url"}], "shard": {"index": k, "count": 3}})
+        } else {
+            assert_eq!(
+                o.status.code(),
+                Some(0),
+                "{}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            json(&o.stdout)
+        };
+        assert_eq!(v["shard"], serde_json::json!({"index": k, "count": 3}));
+        let mine = audited(&v);
+        assert!(all.is_disjoint(&mine), "a site in two shards: {mine:?}");
+        all.extend(mine.iter().cloned());
+        shards.push(mine);
+    }
+    let mut want: BTreeSet<String> = list.iter().map(|s| format!("{}/", s.base_url())).collect();
+    want.insert("not a url".to_owned());
+    assert_eq!(all, want, "every site in exactly one shard");
+
+    // In a Kubernetes Indexed Job, pod 1 (from 0) is shard 2.
+    let o = run_with(
+        args(&[
+            "audit",
+            "--sites",
+            "-",
+            "--rate",
+            "0",
+            "--format",
+            "json",
+            "--shard",
+            "auto/3",
+            "--fail-on",
+            "never",
+        ]),
+        text.clone(),
+        vec![("JOB_COMPLETION_INDEX", "1".to_owned())],
+    )
+    .await;
+    if o.status.code() != Some(2) {
+        assert_eq!(audited(&json(&o.stdout)), shards[1]);
+    }
+    let o = run_with(
+        args(&["audit", "--sites", "-", "--shard", "auto/3"]),
+        text,
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("JOB_COMPLETION_INDEX"));
+}
