@@ -227,7 +227,7 @@ pub struct OutputArgs {
     #[arg(long, value_enum, default_value_t = StdoutFormat::Table)]
     pub format: StdoutFormat,
     /// Also write the report to this file; the format follows the extension (.json, .csv, .txt,
-    /// .md, .xml for JUnit, .html). Repeatable.
+    /// .md, .xml for JUnit, .html, .prom for Prometheus). Repeatable.
     #[arg(short = 'o', long = "output", value_name = "PATH")]
     pub outputs: Vec<PathBuf>,
     /// Which verdicts make the exit code 1.
@@ -273,6 +273,8 @@ pub enum StdoutFormat {
     Junit,
     /// One self-contained HTML page.
     Html,
+    /// The Prometheus text format (node_exporter's textfile collector).
+    Prom,
 }
 
 /// `--fail-on` values.

@@ -326,6 +326,7 @@ fn emit(audited: &Audited, output: &OutputArgs, console: &Console) -> Result<Exi
             StdoutFormat::Md => Format::Markdown,
             StdoutFormat::Junit => Format::Junit,
             StdoutFormat::Html => Format::Html,
+            StdoutFormat::Prom => Format::Prometheus,
         };
         let options = RenderOptions {
             color: format == Format::Table && use_color(),

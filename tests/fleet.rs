@@ -342,3 +342,117 @@ async fn shards_split_the_sites_exactly_and_auto_reads_the_job_index() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("JOB_COMPLETION_INDEX"));
 }
+
+/// The `.prom` file parses as the Prometheus text format, each line a sample or a HELP/TYPE
+/// line of its family, with the counts of the audit.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_metrics_file_parses_as_prometheus_text() {
+    let broken = SimSite::start(SimConfig {
+        pages: vec![
+            SimPage::new("/dead/", Shape::WpApiSettings).cached_at(NOW - 3 * 86_400),
+            SimPage::new("/ok/", Shape::WpApiSettings).cached_at(NOW - 600),
+            SimPage::new("/mine/", Shape::WpApiSettings)
+                .cached_at(NOW - 300)
+                .logged_in_copy(),
+        ],
+        now: NOW,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let clean = site(1, Duration::ZERO).await;
+    let dir = tempfile::tempdir().unwrap();
+    let prom = dir.path().join("nonce-audit.prom");
+    let o = run_with(
+        args(&[
+            "audit",
+            "--sites",
+            "-",
+            "--rate",
+            "0",
+            "-q",
+            "-o",
+            prom.to_str().unwrap(),
+        ]),
+        format!("{}/\nnot a url\n{}/\n", broken.base_url(), clean.base_url()),
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let text = std::fs::read_to_string(&prom).unwrap();
+    let lines: Vec<std::io::Result<String>> = text.lines().map(|l| Ok(l.to_owned())).collect();
+    let scrape = prometheus_parse::Scrape::parse(lines.into_iter()).expect("valid text format");
+    // The parser skips what it does not understand: every sample line must have become a sample.
+    let sample_lines = text
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .count();
+    assert_eq!(scrape.samples.len(), sample_lines, "{text}");
+    assert!(
+        scrape
+            .samples
+            .iter()
+            .all(|s| s.metric.starts_with("nonce_audit_"))
+    );
+    for s in &scrape.samples {
+        assert!(
+            scrape.docs.contains_key(&s.metric),
+            "no HELP for {}",
+            s.metric
+        );
+        assert!(text.contains(&format!("# TYPE {} gauge", s.metric)));
+    }
+    let get = |metric: &str, site: &str, verdict: Option<&str>| -> Option<f64> {
+        scrape
+            .samples
+            .iter()
+            .find(|s| {
+                s.metric == metric
+                    && s.labels.get("site") == Some(site)
+                    && verdict.is_none_or(|v| s.labels.get("verdict") == Some(v))
+            })
+            .map(|s| match s.value {
+                prometheus_parse::Value::Gauge(v) => v,
+                ref other => panic!("{metric} is not a gauge: {other:?}"),
+            })
+    };
+    let b = format!("{}/", broken.base_url());
+    let c = format!("{}/", clean.base_url());
+    // /dead/ and the logged-in copy (its nonce is user 1's, which guests' REST calls fail).
+    assert_eq!(get("nonce_audit_pages", &b, Some("dead")), Some(2.0));
+    let all: f64 = [
+        "fresh",
+        "expiring",
+        "dead",
+        "no_nonce",
+        "unverifiable",
+        "error",
+    ]
+    .iter()
+    .map(|v| get("nonce_audit_pages", &b, Some(v)).unwrap())
+    .sum();
+    assert_eq!(all, 3.0, "{text}");
+    assert_eq!(get("nonce_audit_pages", &c, Some("dead")), Some(0.0));
+    assert_eq!(get("nonce_audit_private_copies", &b, None), Some(1.0));
+    assert_eq!(get("nonce_audit_site_audited", &b, None), Some(1.0));
+    assert_eq!(
+        get("nonce_audit_site_audited", "not a url", None),
+        Some(0.0)
+    );
+    assert_eq!(get("nonce_audit_pages", "not a url", Some("dead")), None);
+    // /ok/, cached ten minutes ago, dies within a day of the simulated clock.
+    let next = get("nonce_audit_seconds_until_next_dead", &b, None).unwrap();
+    assert!(next > 0.0 && next <= 86_400.0, "{next}");
+    let done = get("nonce_audit_last_success_timestamp_seconds", &c, None).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    assert!((now - done).abs() < 600.0, "{done}");
+    assert!(get("nonce_audit_audit_duration_seconds", &c, None).unwrap() >= 0.0);
+}
