@@ -30,6 +30,8 @@ Examples:
       Audit every site listed in sites.txt (one URL per line) with one combined report.
   nonce-audit audit --sites sites.txt --shard 2/4 -o shard-2.json
       Audit the second of four parts of sites.txt; `nonce-audit merge shard-*.json` joins them.
+  nonce-audit merge shard-*.json -o all.json -o all.html --fail-on dead
+      Put the shards' reports back together; the exit code is the merged run's.
   nonce-audit sitemap https://example.com/ | wc -l
       List the page URLs an audit would visit, fetching no page.
 
@@ -83,6 +85,15 @@ pub enum Command {
         #[command(flatten)]
         ui: UiArgs,
     },
+    /// Combine JSON reports (the shards of a fleet, or separate runs) into one multi-site
+    /// report, written in every format asked for; --baseline and --fail-on apply to the result.
+    Merge {
+        /// The JSON reports (nonce-audit/1 or nonce-audit-multi/1), listed in this order.
+        #[arg(required = true, value_name = "REPORT.json")]
+        reports: Vec<PathBuf>,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
     /// Audit the built-in simulated WordPress site (loopback only) and print the report.
     Demo {
         #[command(flatten)]
@@ -101,7 +112,9 @@ impl Command {
     /// The terminal options of this subcommand (the defaults for those that have none).
     pub fn ui(&self) -> UiArgs {
         match self {
-            Command::Audit { output, .. } | Command::Demo { output } => output.ui,
+            Command::Audit { output, .. }
+            | Command::Demo { output }
+            | Command::Merge { output, .. } => output.ui,
             Command::Sitemap { ui, .. } => *ui,
             Command::Completions { .. } | Command::Man => UiArgs::default(),
         }

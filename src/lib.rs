@@ -42,6 +42,7 @@ pub mod extract;
 pub mod fetch;
 pub mod fleet;
 mod judge;
+pub mod merge;
 pub mod model;
 mod once;
 pub mod report;

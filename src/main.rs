@@ -641,6 +641,20 @@ async fn run(cli: Cli, console: &Console) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Merge { reports, output } => {
+            check_outputs(&output)?;
+            let baseline = load_baseline(&output, console)?;
+            let apply = |report: &mut Report| {
+                if let Some(b) = &baseline {
+                    b.apply(report);
+                }
+            };
+            let multi = nonce_audit::merge::merge(&reports, &apply)?;
+            if multi.all_failed() {
+                bail!("no site in these reports could be audited");
+            }
+            emit(&Audited::Many(Box::new(multi)), &output, console)
+        }
         Command::Completions { shell } => {
             use clap::CommandFactory;
             let mut cmd = Cli::command();

@@ -456,3 +456,241 @@ async fn the_metrics_file_parses_as_prometheus_text() {
     assert!((now - done).abs() < 600.0, "{done}");
     assert!(get("nonce_audit_audit_duration_seconds", &c, None).unwrap() >= 0.0);
 }
+
+async fn mixed_site(i: usize) -> SimSite {
+    SimSite::start(SimConfig {
+        pages: (0..4)
+            .map(|p| {
+                let page = SimPage::new(format!("/s{i}/p{p}/"), Shape::WpApiSettings);
+                // Some pages dead (cached three days ago), some fresh.
+                if (i + p) % 3 == 0 {
+                    page.cached_at(NOW - 3 * 86_400)
+                } else {
+                    page.cached_at(NOW - 600)
+                }
+            })
+            .collect(),
+        now: NOW,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap()
+}
+
+fn by_site(v: &serde_json::Value) -> std::collections::BTreeMap<String, serde_json::Value> {
+    v["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["site"].as_str().unwrap().to_owned(), s.clone()))
+        .collect()
+}
+
+/// The shards of a fleet, merged, are the unsharded run: the same sites, pages, verdicts,
+/// advice and counts; --fail-on and --baseline work on the merged result.
+#[tokio::test(flavor = "multi_thread")]
+async fn merged_shards_equal_the_unsharded_run() {
+    let list: Vec<SimSite> = futures_util::future::join_all((0..6).map(mixed_site)).await;
+    let text: String = list
+        .iter()
+        .map(|s| format!("{}/\n", s.base_url()))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    let audit = |extra: &[&str]| {
+        let mut a = args(&[
+            "audit",
+            "--sites",
+            "-",
+            "--rate",
+            "0",
+            "-q",
+            "--fail-on",
+            "never",
+        ]);
+        a.extend(args(extra));
+        a
+    };
+    let o = run_with(audit(&["-o", &path("all.json")]), text.clone(), Vec::new()).await;
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let mut shard_files = Vec::new();
+    for k in 1..=3 {
+        let out = path(&format!("shard-{k}.json"));
+        let spec = format!("{k}/3");
+        let o = run_with(
+            audit(&["--shard", &spec, "-o", &out]),
+            text.clone(),
+            Vec::new(),
+        )
+        .await;
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        shard_files.push(out);
+    }
+    let merged = path("merged.json");
+    let html = path("merged.html");
+    let mut m = args(&["merge"]);
+    m.extend(shard_files.iter().cloned());
+    m.extend(args(&[
+        "-o",
+        &merged,
+        "-o",
+        &html,
+        "--fail-on",
+        "dead",
+        "-q",
+    ]));
+    let o = common::run(m.clone()).await;
+    // Dead pages in the fleet: exit 1, as the unsharded run with --fail-on dead.
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let all: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path("all.json")).unwrap()).unwrap();
+    let got: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&merged).unwrap()).unwrap();
+    assert_eq!(got["schema"], "nonce-audit-multi/1");
+    assert!(got["shard"].is_null(), "the merge is the whole fleet");
+    let (want, have) = (by_site(&all), by_site(&got));
+    assert_eq!(
+        want.keys().collect::<Vec<_>>(),
+        have.keys().collect::<Vec<_>>()
+    );
+    for (site, w) in &want {
+        let h = &have[site];
+        for key in [
+            "pages",
+            "summary",
+            "recommendations",
+            "forecast",
+            "sitemaps",
+            "nonce_life_s",
+            "server_time",
+        ] {
+            assert_eq!(w[key], h[key], "{site}: {key}");
+        }
+    }
+    for key in [
+        "pages",
+        "dead",
+        "fresh",
+        "expiring",
+        "rest_probes",
+        "sites",
+        "sites_failed",
+    ] {
+        assert_eq!(all["summary"][key], got["summary"][key], "summary.{key}");
+    }
+    assert!(all["summary"]["dead"].as_u64().unwrap() > 0);
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains(&format!("{} site(s)", list.len())), "{page}");
+
+    // --fail-on never: exit 0; against the unsharded run as baseline nothing is newly dead.
+    let mut again = args(&["merge"]);
+    again.extend(shard_files.iter().cloned());
+    again.extend(args(&[
+        "--baseline",
+        &path("all.json"),
+        "--fail-on",
+        "new-dead",
+        "--format",
+        "json",
+    ]));
+    let o = common::run(again).await;
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["summary"]["newly_dead"], 0);
+
+    // A file that is not a report, a site given twice, nonce lives that differ: exit 2.
+    std::fs::write(path("other.json"), r#"{"name": "not a report"}"#).unwrap();
+    let o = common::run(args(&["merge", &shard_files[0], &path("other.json")])).await;
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("other.json is not a nonce-audit JSON report"),
+        "{err}"
+    );
+    let o = common::run(args(&["merge", &path("all.json"), &path("all.json")])).await;
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("is in both"), "{err}");
+    let other = mixed_site(9).await;
+    let twelve = path("twelve.json");
+    let o = common::run(args(&[
+        "audit",
+        &format!("{}/", other.base_url()),
+        "--rate",
+        "0",
+        "--nonce-life",
+        "12h",
+        "-q",
+        "--fail-on",
+        "never",
+        "-o",
+        &twelve,
+    ]))
+    .await;
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = common::run(args(&["merge", &path("all.json"), &twelve])).await;
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("nonce life of 43200 s") && err.contains("86400 s"),
+        "{err}"
+    );
+    // A single-site report merges with multi-site ones.
+    let single = path("single.json");
+    let o = common::run(args(&[
+        "audit",
+        &format!("{}/", other.base_url()),
+        "--rate",
+        "0",
+        "-q",
+        "--fail-on",
+        "never",
+        "-o",
+        &single,
+    ]))
+    .await;
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let mut with_single = m;
+    with_single.insert(1, single);
+    with_single.extend(args(&["--format", "json"]));
+    let o = common::run(with_single).await;
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["summary"]["sites"], list.len() + 1);
+    assert_eq!(v["sites"][0]["site"], format!("{}/", other.base_url()));
+}

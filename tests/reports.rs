@@ -611,3 +611,24 @@ fn every_format_names_the_shard() {
         assert!(!t.to_lowercase().contains("shard"), "{f:?}");
     }
 }
+
+/// A JSON report read back by `merge` renders as it was written: every key of every site
+/// (but the baseline section, which `merge --baseline` computes afresh) and the failed sites.
+#[test]
+fn merge_reads_a_json_report_back_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("all.json");
+    let written = render_multi(Format::Json, FailOn::Dead);
+    std::fs::write(&file, &written).unwrap();
+    let merged = nonce_audit::merge::merge(&[&file], &|_| {}).unwrap();
+    let again: serde_json::Value =
+        serde_json::from_slice(&Format::Json.render_multi(&merged, &RenderOptions::default()))
+            .unwrap();
+    let mut before: serde_json::Value = serde_json::from_str(&written).unwrap();
+    for s in before["sites"].as_array_mut().unwrap() {
+        s["baseline"] = serde_json::Value::Null;
+    }
+    assert_eq!(again["sites"], before["sites"]);
+    assert_eq!(again["failed"], before["failed"]);
+    assert_eq!(again["summary"]["pages"], before["summary"]["pages"]);
+}
