@@ -19,6 +19,10 @@
 //! (current tick), a dead or unknown one 403 `{"code":"rest_cookie_invalid_nonce",…}`. An unknown
 //! nonce is the control probe.
 //!
+//! `--sites N` (default 1) serves N such sites from one process, each on its own port (one
+//! origin each, as a fleet of separate WordPress sites): `--port-file` then lists the N ports,
+//! one per line (`bench/fleet.sh`).
+//!
 //! `/__stats` and `/__reset` are not counted. `connections` counts accepted TCP connections (keep-alive
 //! shows as far fewer connections than requests).
 
@@ -48,6 +52,7 @@ struct Args {
     port_file: Option<String>,
     urls: Option<String>,
     threads: usize,
+    sites: usize,
 }
 
 fn args() -> Args {
@@ -62,6 +67,7 @@ fn args() -> Args {
         port_file: None,
         urls: None,
         threads: 2,
+        sites: 1,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -84,6 +90,7 @@ fn args() -> Args {
             "--port-file" => a.port_file = Some(value()),
             "--urls" => a.urls = Some(value()),
             "--threads" => a.threads = num(value()).max(1),
+            "--sites" => a.sites = num(value()).max(1),
             _ => die(&format!("unknown option {flag}")),
         }
     }
@@ -403,11 +410,21 @@ fn main() {
 }
 
 async fn serve(a: Args) {
-    let listener = TcpListener::bind(("127.0.0.1", a.port))
-        .await
-        .unwrap_or_else(|e| die(&format!("cannot bind: {e}")));
-    let port = listener.local_addr().map(|x| x.port()).unwrap_or(0);
-    let site = Arc::new(Site::build(&a, port));
+    let mut ports = String::new();
+    let mut first = None;
+    for _ in 0..a.sites {
+        let listener = TcpListener::bind(("127.0.0.1", if a.sites == 1 { a.port } else { 0 }))
+            .await
+            .unwrap_or_else(|e| die(&format!("cannot bind: {e}")));
+        let port = listener.local_addr().map(|x| x.port()).unwrap_or(0);
+        ports.push_str(&format!("{port}\n"));
+        let site = Arc::new(Site::build(&a, port));
+        if first.is_none() {
+            first = Some(Arc::clone(&site));
+        }
+        tokio::spawn(accept(listener, site));
+    }
+    let Some(site) = first else { return };
     if let Some(path) = &a.urls {
         let mut list = String::with_capacity(a.pages * 40);
         for i in 0..a.pages {
@@ -417,11 +434,12 @@ async fn serve(a: Args) {
         std::fs::write(path, list).unwrap_or_else(|e| die(&format!("{path}: {e}")));
     }
     if let Some(path) = &a.port_file {
-        std::fs::write(path, format!("{port}\n")).unwrap_or_else(|e| die(&format!("{path}: {e}")));
+        std::fs::write(path, &ports).unwrap_or_else(|e| die(&format!("{path}: {e}")));
     }
     let avg: usize = site.variants.iter().map(Bytes::len).sum::<usize>() / site.variants.len();
     eprintln!(
-        "bench_server: {} on port {port}: {} pages (avg {} KB over {} variants), {} sitemap file(s), {} nonces ({} dead)",
+        "bench_server: {} site(s) from {}: {} pages each (avg {} KB over {} variants), {} sitemap file(s), {} nonces ({} dead)",
+        a.sites,
         site.origin,
         a.pages,
         avg / 1024,
@@ -430,6 +448,10 @@ async fn serve(a: Args) {
         site.nonces.len(),
         site.dead
     );
+    std::future::pending::<()>().await;
+}
+
+async fn accept(listener: TcpListener, site: Arc<Site>) {
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             continue;

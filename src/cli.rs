@@ -11,6 +11,7 @@ use nonce_audit::discover::parse::{DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES};
 use nonce_audit::fetch::{
     DEFAULT_MAX_TRIES, DEFAULT_RATE, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, MIN_RATE, Secret,
 };
+use nonce_audit::fleet::DEFAULT_SITE_CONCURRENCY;
 use nonce_audit::model::FailOn;
 
 /// The examples shown after `--help` and in the manual page.
@@ -28,6 +29,10 @@ Examples:
       For cron: silent unless a page died since yesterday's report.
   nonce-audit audit --sites sites.txt -o all.json
       Audit every site listed in sites.txt (one URL per line) with one combined report.
+  nonce-audit audit --sites sites.txt --shard 2/4 -o shard-2.json
+      Audit the second of four parts of sites.txt; `nonce-audit merge shard-*.json` joins them.
+  nonce-audit merge shard-*.json -o all.json -o all.html --fail-on dead
+      Put the shards' reports back together; the exit code is the merged run's.
   nonce-audit sitemap https://example.com/ | wc -l
       List the page URLs an audit would visit, fetching no page.";
 
@@ -86,9 +91,12 @@ pub enum Command {
         #[arg(required_unless_present_any = ["urls", "sites"])]
         target: Option<String>,
         /// Audit every site listed in FILE (one site or sitemap URL per line; blank lines and
-        /// `#` comments skipped) and report them together.
+        /// `#` comments skipped; `-` reads the list from standard input) and report them
+        /// together, in the file's order.
         #[arg(long, value_name = "FILE", conflicts_with_all = ["target", "urls"])]
         sites: Option<PathBuf>,
+        #[command(flatten)]
+        fleet: FleetArgs,
         #[command(flatten)]
         audit: AuditArgs,
         #[command(flatten)]
@@ -106,6 +114,15 @@ pub enum Command {
         net: NetArgs,
         #[command(flatten)]
         ui: UiArgs,
+    },
+    /// Combine JSON reports (the shards of a fleet, or separate runs) into one multi-site
+    /// report, written in every format asked for; --baseline and --fail-on apply to the result.
+    Merge {
+        /// The JSON reports (nonce-audit/1 or nonce-audit-multi/1), listed in this order.
+        #[arg(required = true, value_name = "REPORT.json")]
+        reports: Vec<PathBuf>,
+        #[command(flatten)]
+        output: OutputArgs,
     },
     /// Audit the built-in simulated WordPress site (loopback only) and print the report.
     Demo {
@@ -131,7 +148,9 @@ impl Command {
     /// The terminal options of this subcommand (the defaults for those that have none).
     pub fn ui(&self) -> UiArgs {
         match self {
-            Command::Audit { output, .. } | Command::Demo { output } => output.ui,
+            Command::Audit { output, .. }
+            | Command::Demo { output }
+            | Command::Merge { output, .. } => output.ui,
             Command::Sitemap { ui, .. } => *ui,
             Command::Completions { .. } | Command::Man { .. } => UiArgs::default(),
         }
@@ -146,6 +165,18 @@ pub fn parse(args: Vec<std::ffi::OsString>) -> Cli {
         .mut_subcommands(|c| c.args_override_self(true));
     let matches = cmd.get_matches_from(args);
     Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+/// Options of a `--sites` run.
+#[derive(Debug, Args)]
+pub struct FleetArgs {
+    /// With --sites: sites audited at once (each keeps its own per-host --rate).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_SITE_CONCURRENCY as u16, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub site_concurrency: u16,
+    /// With --sites: audit only shard K of N (K from 1), the sites whose URL hashes there;
+    /// `auto/N` takes K from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job, from 0).
+    #[arg(long, value_name = "K/N", requires = "sites")]
+    pub shard: Option<String>,
 }
 
 /// Options about the audit itself.
@@ -229,7 +260,7 @@ pub struct OutputArgs {
     #[arg(long, value_enum, default_value_t = StdoutFormat::Table)]
     pub format: StdoutFormat,
     /// Also write the report to this file; the format follows the extension (.json, .csv, .txt,
-    /// .md, .xml for JUnit, .html). Repeatable.
+    /// .md, .xml for JUnit, .html, .prom for Prometheus). Repeatable.
     #[arg(short = 'o', long = "output", value_name = "PATH")]
     pub outputs: Vec<PathBuf>,
     /// Which verdicts make the exit code 1.
@@ -312,6 +343,8 @@ pub enum StdoutFormat {
     Junit,
     /// One self-contained HTML page.
     Html,
+    /// The Prometheus text format (node_exporter's textfile collector).
+    Prom,
 }
 
 /// `--fail-on` values.
@@ -452,13 +485,15 @@ pub fn target(target: Option<&str>, net: &NetArgs) -> Result<Target, ArgError> {
     }
 }
 
-/// The site lines of a `--sites` file: one per line, surrounding blanks trimmed, blank lines and
-/// lines starting with `#` skipped (so is the rest of a line after ` #`).
-pub fn site_lines(text: &str) -> Vec<String> {
+/// The site lines of a `--sites` file with their line numbers (from 1): surrounding blanks
+/// trimmed, blank lines and lines starting with `#` skipped (so is the rest of a line after
+/// ` #`).
+pub fn site_lines(text: &str) -> Vec<(usize, String)> {
     text.lines()
-        .map(|l| l.split(" #").next().unwrap_or("").trim())
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(str::to_owned)
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.split(" #").next().unwrap_or("").trim()))
+        .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'))
+        .map(|(i, l)| (i, l.to_owned()))
         .collect()
 }
 
@@ -631,7 +666,10 @@ mod tests {
         let text = "# production\nhttps://a.example/\n\n   https://b.example/  # shop\n\t\n#https://c.example/\n";
         assert_eq!(
             site_lines(text),
-            ["https://a.example/", "https://b.example/"]
+            [
+                (2, "https://a.example/".to_owned()),
+                (4, "https://b.example/".to_owned())
+            ]
         );
     }
 

@@ -12,14 +12,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use cli::{AuditArgs, Cli, Command, NetArgs, OutputArgs, StdoutFormat, UiArgs};
+use cli::{AuditArgs, Cli, Command, FleetArgs, NetArgs, OutputArgs, StdoutFormat, UiArgs};
 use console::Console;
 use nonce_audit::audit::{self, Event, EventSink};
 use nonce_audit::baseline::Baseline;
 use nonce_audit::discover::Target;
-use nonce_audit::model::{FailOn, MultiReport, Report, SiteFailure, Threshold};
+use nonce_audit::model::{FailOn, MultiReport, Report, Threshold};
 use nonce_audit::report::{Format, RenderOptions, write_atomic_with};
 
 fn main() -> ExitCode {
@@ -246,7 +246,7 @@ fn watch_signals() -> tokio::sync::watch::Receiver<bool> {
 /// What one run produced: one site's report, or several (`--sites`).
 enum Audited {
     One(Box<Report>),
-    Many(MultiReport),
+    Many(Box<MultiReport>),
 }
 
 impl Audited {
@@ -350,6 +350,7 @@ fn emit(audited: &Audited, output: &OutputArgs, console: &Console) -> Result<Exi
             StdoutFormat::Md => Format::Markdown,
             StdoutFormat::Junit => Format::Junit,
             StdoutFormat::Html => Format::Html,
+            StdoutFormat::Prom => Format::Prometheus,
         };
         let options = RenderOptions {
             color: format == Format::Table && use_color(output.ui),
@@ -410,16 +411,103 @@ where
     emit(&Audited::One(Box::new(report)), output, console)
 }
 
-/// `--sites FILE`: the sites one after the other, each a full audit with its own report; a site
-/// that cannot be audited is recorded and the run goes on. Only when no site could be audited
-/// does the run fail (exit 2).
-async fn audit_sites(
-    file: &Path,
-    audit_args: &AuditArgs,
-    net: &NetArgs,
-    output: &OutputArgs,
-    console: &Console,
-) -> Result<ExitCode> {
+/// The progress of a `--sites` run: one bar for the sites done of the total, and one line per
+/// site in flight (its pages audited), all hidden when standard error is not a terminal.
+struct FleetBars {
+    multi: MultiProgress,
+    overall: ProgressBar,
+    in_flight: std::sync::Mutex<std::collections::HashMap<usize, ProgressBar>>,
+    visible: bool,
+    console: Console,
+}
+
+impl FleetBars {
+    fn new(ui: UiArgs, console: &Console, total: usize) -> Self {
+        let visible = !ui.quiet && !ui.no_progress && std::io::stderr().is_terminal();
+        let multi = MultiProgress::with_draw_target(if visible {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        });
+        let overall = multi.add(ProgressBar::new(total as u64));
+        if let Ok(style) = ProgressStyle::with_template(
+            "{spinner} {pos}/{len} sites audited [{elapsed_precise}] {wide_msg}",
+        ) {
+            overall.set_style(style);
+        }
+        overall.enable_steady_tick(Duration::from_millis(120));
+        // Writing around the overall bar suspends the whole MultiProgress.
+        console.set_bar(Some(overall.clone()));
+        Self {
+            multi,
+            overall,
+            in_flight: std::sync::Mutex::new(std::collections::HashMap::new()),
+            visible,
+            console: console.clone(),
+        }
+    }
+
+    fn finish(&self) {
+        self.overall.finish_and_clear();
+        let _ = self.multi.clear();
+        self.console.set_bar(None);
+    }
+}
+
+impl nonce_audit::fleet::FleetWatch for FleetBars {
+    fn started(&self, position: usize, site: &str) -> EventSink {
+        tracing::info!("site {}: {site} started", position + 1);
+        let pb = if self.visible {
+            self.multi.add(ProgressBar::new(0))
+        } else {
+            ProgressBar::hidden()
+        };
+        if let Ok(style) = ProgressStyle::with_template("  {pos}/{len} pages {wide_msg}") {
+            pb.set_style(style);
+        }
+        pb.set_message(console::show(site));
+        if let Ok(mut bars) = self.in_flight.lock() {
+            bars.insert(position, pb.clone());
+        }
+        let console = self.console.clone();
+        Arc::new(move |event| match event {
+            Event::Note(msg) => console.line(&console::show(msg)),
+            Event::Queued => pb.inc_length(1),
+            Event::Page(row) => {
+                pb.inc(1);
+                tracing::info!("{:<12} {}", row.verdict.as_str(), row.url);
+            }
+            Event::Listed(total) => pb.set_length(total),
+            Event::Probes(_) => {}
+        })
+    }
+
+    fn finished(&self, position: usize, site: &str, outcome: Result<&Report, &str>) {
+        if let Some(pb) = self
+            .in_flight
+            .lock()
+            .ok()
+            .and_then(|mut b| b.remove(&position))
+        {
+            pb.finish_and_clear();
+            self.multi.remove(&pb);
+        }
+        match outcome {
+            Ok(_) => tracing::info!("site {}: {site} done", position + 1),
+            Err(e) => tracing::warn!("site {site} could not be audited: {e}"),
+        }
+        self.overall.inc(1);
+    }
+}
+
+/// Reads the `--sites` list, from the file or from standard input (`-`).
+fn read_sites(file: &Path) -> Result<(String, String)> {
+    if file.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut text)
+            .context("cannot read the sites list from standard input")?;
+        return Ok((text, "on standard input".to_owned()));
+    }
     let text = std::fs::read_to_string(file).map_err(|e| {
         anyhow::anyhow!(
             "cannot read the sites file {}: {}",
@@ -427,9 +515,38 @@ async fn audit_sites(
             nonce_audit::util::io_words(&e)
         )
     })?;
-    let sites = cli::site_lines(&text);
+    Ok((text, format!("file {}", file.display())))
+}
+
+/// `--sites FILE`: every line is checked first (a malformed line is reported before any site
+/// runs, and recorded as a failed site), then the sites of this `--shard` are audited,
+/// `--site-concurrency` at once, each a full audit with its own politeness; the report keeps
+/// the file's order. Only when no site could be audited does the run fail (exit 2).
+async fn audit_sites(
+    file: &Path,
+    fleet: &FleetArgs,
+    audit_args: &AuditArgs,
+    net: &NetArgs,
+    output: &OutputArgs,
+    console: &Console,
+) -> Result<ExitCode> {
+    let shard = fleet
+        .shard
+        .as_deref()
+        .map(|spec| {
+            let index = std::env::var(nonce_audit::fleet::JOB_INDEX_ENV).ok();
+            nonce_audit::fleet::parse_shard(spec, index.as_deref())
+        })
+        .transpose()?;
+    let (text, named) = read_sites(file)?;
+    let mut sites = cli::site_lines(&text);
     if sites.is_empty() {
-        bail!("the sites file {} lists no site", file.display());
+        bail!("the sites {named} lists no site");
+    }
+    if let Some(shard) = shard {
+        let listed = sites.len();
+        sites.retain(|(_, line)| nonce_audit::fleet::shard_of(line, shard.count) == shard.index);
+        tracing::info!("shard {shard}: {} of {listed} sites", sites.len());
     }
     // The shared options are checked once, not once per site.
     let shared = cli::config(
@@ -441,55 +558,49 @@ async fn audit_sites(
         console.line("warning: --insecure: TLS certificates are not verified");
     }
     let baseline = load_baseline(output, console)?;
+    // Every line is checked before the first site runs, so a typo shows at once, not after
+    // the hours the sites above it take.
+    let checked: Vec<nonce_audit::fleet::FleetSite> = sites
+        .iter()
+        .map(|(n, line)| {
+            // The line as it may be printed and stored: a password in it authenticates the
+            // site (see cli::split_userinfo) and goes nowhere else.
+            let site = nonce_audit::util::redact_userinfo(line).into_owned();
+            let config = if line == "-" {
+                Err("`-` is not a site (standard input is read once, as the list itself)".to_owned())
+            } else {
+                Target::parse(line)
+                    .map_err(|e| nonce_audit::util::redact_userinfo(&e.to_string()).into_owned())
+                    .and_then(|t| {
+                        cli::config(t, net, Some(audit_args)).map_err(|e| e.to_string())
+                    })
+            };
+            if let Err(e) = &config {
+                console.line(&format!(
+                    "warning: line {n} of the sites {named}: {}: {} (recorded as a site that could not be audited)",
+                    console::show(&site),
+                    console::show(e)
+                ));
+            }
+            nonce_audit::fleet::FleetSite { site, config }
+        })
+        .collect();
     let cancel = watch_signals();
-    let started = chrono::Utc::now();
-    let (mut reports, mut failed) = (Vec::new(), Vec::new());
-    let mut interrupted = false;
-    for (i, line) in sites.iter().enumerate() {
-        if *cancel.borrow() {
-            interrupted = true;
-            break;
+    let bars = FleetBars::new(output.ui, console, checked.len());
+    let apply = |report: &mut Report| {
+        if let Some(b) = &baseline {
+            b.apply(report);
         }
-        // The line as it may be printed and stored: a password in it authenticates the site
-        // (see cli::split_userinfo) and goes nowhere else.
-        let site = &nonce_audit::util::redact_userinfo(line).into_owned();
-        let config = Target::parse(line)
-            .map_err(|e| nonce_audit::util::redact_userinfo(&e.to_string()).into_owned())
-            .and_then(|t| cli::config(t, net, Some(audit_args)).map_err(|e| e.to_string()));
-        let mut config = match config {
-            Ok(c) => c,
-            Err(error) => {
-                tracing::warn!("site {site}: {error}");
-                failed.push(SiteFailure {
-                    site: site.clone(),
-                    error,
-                });
-                continue;
-            }
-        };
-        config.walk.cancel = Some(cancel.clone());
-        tracing::info!("site {} of {}: {site}", i + 1, sites.len());
-        let pb = progress(output.ui, console);
-        pb.set_message(site.clone());
-        let result = audit::run(&config, sink(&pb, console)).await;
-        finish_progress(&pb, console);
-        match result {
-            Ok(mut report) => {
-                if let Some(b) = &baseline {
-                    b.apply(&mut report);
-                }
-                reports.push(report);
-            }
-            Err(e) => {
-                tracing::warn!("site {site} could not be audited: {e}");
-                failed.push(SiteFailure {
-                    site: site.clone(),
-                    error: nonce_audit::util::redact_userinfo(&e.to_string()).into_owned(),
-                });
-            }
-        }
-    }
-    let multi = MultiReport::new(started, reports, failed, interrupted);
+    };
+    let options = nonce_audit::fleet::FleetOptions {
+        concurrency: usize::from(fleet.site_concurrency),
+        cancel: Some(cancel),
+        finish: &apply,
+        ..nonce_audit::fleet::FleetOptions::default()
+    };
+    let mut multi = nonce_audit::fleet::run(checked, options, &bars).await;
+    bars.finish();
+    multi.shard = shard;
     if multi.all_failed() {
         let why: Vec<String> = multi
             .failed
@@ -498,7 +609,7 @@ async fn audit_sites(
             .collect();
         bail!("no site could be audited ({})", why.join("; "));
     }
-    emit(&Audited::Many(multi), output, console)
+    emit(&Audited::Many(Box::new(multi)), output, console)
 }
 
 async fn run(cli: Cli, console: &Console) -> Result<ExitCode> {
@@ -506,19 +617,20 @@ async fn run(cli: Cli, console: &Console) -> Result<ExitCode> {
         Command::Audit {
             target,
             sites: Some(file),
+            fleet,
             audit: audit_args,
             net,
             output,
         } if target.is_none() => {
             check_outputs(&output)?;
-            audit_sites(&file, &audit_args, &net, &output, console).await
+            audit_sites(&file, &fleet, &audit_args, &net, &output, console).await
         }
         Command::Audit {
             target,
-            sites: _,
             audit: audit_args,
             net,
             output,
+            ..
         } => {
             check_outputs(&output)?;
             let target = cli::target(target.as_deref(), &net)?;
@@ -559,6 +671,20 @@ async fn run(cli: Cli, console: &Console) -> Result<ExitCode> {
                 bail!("{}", summary.why_no_pages());
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Merge { reports, output } => {
+            check_outputs(&output)?;
+            let baseline = load_baseline(&output, console)?;
+            let apply = |report: &mut Report| {
+                if let Some(b) = &baseline {
+                    b.apply(report);
+                }
+            };
+            let multi = nonce_audit::merge::merge(&reports, &apply)?;
+            if multi.all_failed() {
+                bail!("no site in these reports could be audited");
+            }
+            emit(&Audited::Many(Box::new(multi)), &output, console)
         }
         Command::Completions { shell } => {
             use clap::CommandFactory;

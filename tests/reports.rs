@@ -756,3 +756,59 @@ fn the_html_table_lists_pages_worst_first_like_the_terminal() {
             && order(&text, "/blog/launch-week/", "/shop/")
     );
 }
+
+/// A sharded run (`--shard 2/4`) says which shard it is in every format.
+#[test]
+fn every_format_names_the_shard() {
+    let mut m = multi();
+    m.shard = Some(nonce_audit::model::Shard { index: 2, count: 4 });
+    let options = RenderOptions {
+        color: false,
+        fail_on: FailOn::Dead,
+        width: 0,
+    };
+    let text = |f: Format| String::from_utf8(f.render_multi(&m, &options)).unwrap();
+    assert!(text(Format::Table).contains("Shard 2/4"));
+    assert!(text(Format::Table).contains("· shard 2/4"));
+    assert!(text(Format::Markdown).contains("**Shard 2/4**"));
+    assert!(text(Format::Html).contains("id=\"shard\">Shard 2/4"));
+    assert!(text(Format::Junit).contains("<testsuites name=\"nonce-audit shard 2/4\""));
+    let v: serde_json::Value = serde_json::from_str(&text(Format::Json)).unwrap();
+    assert_eq!(v["shard"], serde_json::json!({"index": 2, "count": 4}));
+    let csv = text(Format::Csv);
+    assert!(csv.starts_with("shard,site,url,"), "{csv}");
+    assert!(csv.lines().skip(1).all(|l| l.starts_with("2/4,")), "{csv}");
+    // Unsharded, none of them mentions a shard.
+    let plain = multi();
+    for f in [
+        Format::Table,
+        Format::Markdown,
+        Format::Html,
+        Format::Csv,
+        Format::Junit,
+    ] {
+        let t = String::from_utf8(f.render_multi(&plain, &options)).unwrap();
+        assert!(!t.to_lowercase().contains("shard"), "{f:?}");
+    }
+}
+
+/// A JSON report read back by `merge` renders as it was written: every key of every site
+/// (but the baseline section, which `merge --baseline` computes afresh) and the failed sites.
+#[test]
+fn merge_reads_a_json_report_back_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("all.json");
+    let written = render_multi(Format::Json, FailOn::Dead);
+    std::fs::write(&file, &written).unwrap();
+    let merged = nonce_audit::merge::merge(&[&file], &|_| {}).unwrap();
+    let again: serde_json::Value =
+        serde_json::from_slice(&Format::Json.render_multi(&merged, &RenderOptions::default()))
+            .unwrap();
+    let mut before: serde_json::Value = serde_json::from_str(&written).unwrap();
+    for s in before["sites"].as_array_mut().unwrap() {
+        s["baseline"] = serde_json::Value::Null;
+    }
+    assert_eq!(again["sites"], before["sites"]);
+    assert_eq!(again["failed"], before["failed"]);
+    assert_eq!(again["summary"]["pages"], before["summary"]["pages"]);
+}

@@ -24,12 +24,12 @@ pub use cache::{AgeSource, CacheInfo, LayerObservation};
 pub use cause::Cause;
 pub use duration::human_duration;
 pub use id::Id;
-pub use multi::{MULTI_SCHEMA, MultiReport, MultiSummary, SiteFailure};
+pub use multi::{MULTI_SCHEMA, MultiReport, MultiSummary, Shard, SiteFailure, SiteOutcome};
 pub use nonce::{GuestCheck, NonceRow, NonceState, ProbeOutcome, Severity};
 pub use page::PageResult;
 pub use report::{
     Forecast, FoundVia, OffsetSource, Recommendation, RecommendationKind, Report, SCHEMA,
     SitemapRow, Summary,
 };
-pub use rows::{RowSink, Rows};
+pub use rows::{FleetRows, RowSink, Rows};
 pub use verdict::{FailOn, Threshold, Verdict};

@@ -12,7 +12,7 @@ use super::{BaselineDiff, Rows, Verdict};
 pub const SCHEMA: &str = "nonce-audit/1";
 
 /// When a group of cached pages will start serving dead nonces.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Forecast {
     /// The last second their nonces are accepted; from the next second on they are dead.
     pub dies_at: DateTime<Utc>,
@@ -22,8 +22,10 @@ pub struct Forecast {
     pub examples: Vec<String>,
 }
 
-/// Counts per verdict, plus the number of REST probes the audit sent.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+/// Counts per verdict, plus the number of REST probes the audit sent. Read back (`merge`)
+/// with every count optional, as older reports may lack one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Summary {
     /// Pages audited.
     pub pages: u64,
@@ -114,7 +116,7 @@ impl std::fmt::Display for FoundVia {
 }
 
 /// One sitemap the audit read, and how it was found.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SitemapRow {
     /// The sitemap's final URL (after redirects), or the local file path.
     pub url: String,
@@ -123,6 +125,7 @@ pub struct SitemapRow {
     /// Page URLs it listed (after dedupe and filters, before `--max-pages`).
     pub urls: u64,
     /// What was wrong with it.
+    #[serde(default)]
     pub warnings: Vec<String>,
 }
 

@@ -357,6 +357,118 @@ impl Rows {
     }
 }
 
+/// One spill file for the finished sites of a `--sites` run. A site's rows move here when its
+/// audit ends ([`FleetRows::absorb`]), so a run of a thousand sites holds one open temporary
+/// file and 16 bytes per row, not a file or a full row set per finished site. The first
+/// [`SPILL_AFTER`] rows of the whole run stay in memory, so a run of a few small sites never
+/// touches the disk.
+pub struct FleetRows {
+    file: Option<Arc<Mutex<File>>>,
+    end: u64,
+    in_memory: usize,
+    spill_after: usize,
+    failure: Option<String>,
+}
+
+impl Default for FleetRows {
+    fn default() -> Self {
+        Self::with_spill_after(SPILL_AFTER)
+    }
+}
+
+impl FleetRows {
+    /// A store that keeps `rows` rows of the whole run in memory before spilling.
+    pub fn with_spill_after(rows: usize) -> Self {
+        Self {
+            file: None,
+            end: 0,
+            in_memory: 0,
+            spill_after: rows,
+            failure: None,
+        }
+    }
+
+    /// Why the shared file could not be used (the rows stayed where they were), if so.
+    pub fn failure(&self) -> Option<&str> {
+        self.failure.as_deref()
+    }
+
+    /// Takes the rows of a finished site and gives back the same rows, now kept in memory only
+    /// while the run's total stays under the limit, and otherwise read from the run's one
+    /// spill file (the site's own temporary file, if it had one, is closed). A disk that
+    /// fails leaves the rows as they were.
+    pub fn absorb(&mut self, rows: Rows) -> Rows {
+        if rows.spilled() == 0 && self.in_memory + rows.len() <= self.spill_after {
+            self.in_memory += rows.len();
+            return rows;
+        }
+        if self.failure.is_some() {
+            return rows;
+        }
+        match self.copy(&rows) {
+            Ok(moved) => moved,
+            Err(e) => {
+                self.failure = Some(format!(
+                    "page rows could not be moved to the run's temporary file ({e}); they stay where they were"
+                ));
+                rows
+            }
+        }
+    }
+
+    fn copy(&mut self, rows: &Rows) -> std::io::Result<Rows> {
+        let file = match &self.file {
+            Some(f) => Arc::clone(f),
+            None => {
+                let f = Arc::new(Mutex::new(tempfile::tempfile()?));
+                self.file = Some(Arc::clone(&f));
+                f
+            }
+        };
+        let mut slots = Vec::with_capacity(rows.len());
+        let mut chunk: Vec<u8> = Vec::with_capacity(64 * 1024);
+        let mut offset = self.end;
+        let flush = |chunk: &mut Vec<u8>, at: u64| -> std::io::Result<()> {
+            let mut f = file
+                .lock()
+                .map_err(|_| std::io::Error::other("spill file lock poisoned"))?;
+            f.seek(SeekFrom::Start(at))?;
+            f.write_all(chunk)?;
+            chunk.clear();
+            Ok(())
+        };
+        let mut chunk_at = offset;
+        for (seq, row) in rows.iter().enumerate() {
+            let start = chunk.len();
+            chunk = postcard::to_io(&row, chunk).map_err(std::io::Error::other)?;
+            let len = u32::try_from(chunk.len() - start)
+                .map_err(|_| std::io::Error::other("a page row is larger than 4 GiB"))?;
+            slots.push(Slot {
+                offset,
+                len,
+                verdict: verdict_code(row.verdict),
+            });
+            debug_assert_eq!(slots.len(), seq + 1);
+            offset += u64::from(len);
+            if chunk.len() >= 64 * 1024 {
+                flush(&mut chunk, chunk_at)?;
+                chunk_at = offset;
+            }
+        }
+        if !chunk.is_empty() {
+            flush(&mut chunk, chunk_at)?;
+        }
+        self.end = offset;
+        Ok(Rows {
+            mem: Arc::new(Vec::new()),
+            len: slots.len(),
+            slots: Arc::new(slots),
+            file: Some(file),
+            failure: rows.failure.clone(),
+        })
+    }
+}
+
 /// Iterates the rows of a [`Rows`] in sitemap order, decoding spilled rows one at a time.
 pub struct RowIter<'a> {
     rows: &'a Rows,
@@ -543,6 +655,41 @@ mod tests {
         let b = a.clone();
         drop(a);
         assert_eq!(b.iter().count(), 10);
+    }
+
+    /// Finished sites' rows move into one shared file once the run's total passes the limit;
+    /// they read back identical, each site's own, in order.
+    #[test]
+    fn fleet_rows_share_one_file_and_read_back_identical() {
+        let mut fleet = FleetRows::with_spill_after(5);
+        let mut kept = Vec::new();
+        for site in 0..4 {
+            let expected: Vec<PageResult> =
+                (0..3).map(|i| row(site * 10 + i, verdict(i))).collect();
+            let mut sink = RowSink::with_spill_after(if site == 3 { 0 } else { 100 });
+            for (i, r) in expected.iter().enumerate() {
+                sink.put(i as u64, r.clone());
+            }
+            kept.push((fleet.absorb(sink.finish()), expected));
+        }
+        assert_eq!(fleet.failure(), None);
+        // 3 rows fit under the limit; the next sites go to the shared file.
+        assert_eq!(kept[0].0.spilled(), 0);
+        for (rows, _) in &kept[1..] {
+            assert_eq!(rows.spilled(), 3);
+        }
+        let file = |r: &Rows| r.file.as_ref().map(Arc::as_ptr);
+        assert_eq!(file(&kept[1].0), file(&kept[3].0));
+        for (rows, expected) in &kept {
+            assert_eq!(json(&rows.to_vec()), json(expected));
+            assert_eq!(
+                rows.count(Verdict::ALL[0]),
+                expected
+                    .iter()
+                    .filter(|p| p.verdict == Verdict::ALL[0])
+                    .count()
+            );
+        }
     }
 
     /// The disk cost of a row: a page with one nonce and one cache layer takes about 200 bytes

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use crate::model::{BaselineDiff, Change};
-use crate::model::{MultiReport, PageResult, Report};
+use crate::model::{MultiReport, PageResult, Report, SiteOutcome};
 
 /// Column names, in order. New columns are only ever appended.
 pub const COLUMNS: &[&str] = &[
@@ -27,6 +27,10 @@ pub const COLUMNS: &[&str] = &[
 
 /// The extra first column of a multi-site CSV (`--sites`): the audited site of the row.
 pub const SITE_COLUMN: &str = "site";
+
+/// The first column of a sharded multi-site CSV (`--shard K/N`): the shard, `K/N`, on every
+/// row.
+pub const SHARD_COLUMN: &str = "shard";
 
 fn opt<T: ToString>(v: &Option<T>) -> String {
     v.as_ref().map(ToString::to_string).unwrap_or_default()
@@ -117,24 +121,38 @@ pub fn render_multi(multi: &MultiReport) -> Vec<u8> {
 /// [`render_multi`] into `out`, one row at a time.
 pub fn write_multi(out: &mut impl std::io::Write, multi: &MultiReport) -> std::io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    let header: Vec<&str> = std::iter::once(SITE_COLUMN)
+    // A sharded run says so on every row, so concatenated shards stay apart.
+    let shard = multi.shard.map(|s| s.to_string());
+    let lead: Vec<&str> = shard.as_ref().map(|_| SHARD_COLUMN).into_iter().collect();
+    let header: Vec<&str> = lead
+        .iter()
+        .copied()
+        .chain(std::iter::once(SITE_COLUMN))
         .chain(COLUMNS.iter().copied())
         .collect();
     w.write_record(&header)?;
-    for report in &multi.sites {
-        let changes = changes(report);
-        for p in &report.pages {
-            let mut record = vec![text(&report.site)];
-            record.extend(row(&p, &changes));
-            w.write_record(&record)?;
+    let lead: Vec<String> = shard.into_iter().collect();
+    for outcome in multi.in_order() {
+        match outcome {
+            SiteOutcome::Audited(report) => {
+                let changes = changes(report);
+                for p in &report.pages {
+                    let mut record = lead.clone();
+                    record.push(text(&report.site));
+                    record.extend(row(&p, &changes));
+                    w.write_record(&record)?;
+                }
+            }
+            SiteOutcome::Failed(f) => {
+                let mut record = lead.clone();
+                let at = record.len();
+                record.extend(vec![String::new(); COLUMNS.len() + 1]);
+                record[at] = text(&f.site);
+                record[at + 3] = "error".to_owned();
+                record[at + 4] = text(&format!("the site could not be audited: {}", f.error));
+                w.write_record(&record)?;
+            }
         }
-    }
-    for f in &multi.failed {
-        let mut record = vec![String::new(); COLUMNS.len() + 1];
-        record[0] = text(&f.site);
-        record[3] = "error".to_owned();
-        record[4] = text(&format!("the site could not be audited: {}", f.error));
-        w.write_record(&record)?;
     }
     w.flush()
 }

@@ -1010,8 +1010,12 @@ pub fn render_multi(multi: &MultiReport) -> String {
     let _ = writeln!(out, "<body>");
     let _ = writeln!(
         out,
-        "<header><h1>nonce-audit report: {} site(s)</h1></header>",
-        s.sites
+        "<header><h1>nonce-audit report: {} site(s)</h1>{}</header>",
+        s.sites,
+        multi
+            .shard
+            .map(|sh| format!("<p class=\"shard\" id=\"shard\">Shard {sh}: the sites of the file whose URL falls in this shard.</p>"))
+            .unwrap_or_default()
     );
     let _ = writeln!(out, "<section id=\"summary\" aria-label=\"Summary\">");
     let mut card = |id: &str, label: &str, class: &str, n: u64| {

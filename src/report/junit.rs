@@ -159,11 +159,19 @@ struct Counts {
 }
 
 fn document(suites: &str, counts: &Counts, time: &str) -> String {
+    document_named(suites, counts, time, "nonce-audit")
+}
+
+/// [`document`] with the `<testsuites>` name (a sharded run names its shard there).
+fn document_named(suites: &str, counts: &Counts, time: &str, name: &str) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
-        "<testsuites name=\"nonce-audit\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"{time}\">",
-        counts.tests, counts.failures, counts.errors
+        "<testsuites name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"{time}\">",
+        escape(name),
+        counts.tests,
+        counts.failures,
+        counts.errors
     );
     out.push_str(suites);
     let _ = writeln!(out, "</testsuites>");
@@ -186,14 +194,18 @@ pub fn render_multi(multi: &crate::model::MultiReport, fail_on: FailOn) -> Strin
         failures: 0,
         errors: 0,
     };
-    for report in &multi.sites {
-        let c = testsuite(&mut suites, report, fail_on);
-        total.tests += c.tests;
-        total.failures += c.failures;
-        total.errors += c.errors;
-    }
     let timestamp = multi.started_at.format("%Y-%m-%dT%H:%M:%S");
-    for f in &multi.failed {
+    for outcome in multi.in_order() {
+        let f = match outcome {
+            crate::model::SiteOutcome::Audited(report) => {
+                let c = testsuite(&mut suites, report, fail_on);
+                total.tests += c.tests;
+                total.failures += c.failures;
+                total.errors += c.errors;
+                continue;
+            }
+            crate::model::SiteOutcome::Failed(f) => f,
+        };
         let site = escape(&f.site);
         let _ = writeln!(
             suites,
@@ -213,7 +225,11 @@ pub fn render_multi(multi: &crate::model::MultiReport, fail_on: FailOn) -> Strin
         .num_milliseconds()
         .max(0);
     let time = format!("{}.{:03}", millis / 1000, millis % 1000);
-    document(&suites, &total, &time)
+    let name = match multi.shard {
+        Some(shard) => format!("nonce-audit shard {shard}"),
+        None => "nonce-audit".to_owned(),
+    };
+    document_named(&suites, &total, &time, &name)
 }
 
 /// Writes one site's `<testsuite>` and returns its counts.

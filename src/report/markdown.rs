@@ -334,6 +334,13 @@ pub fn render_multi(multi: &MultiReport) -> String {
     let s = &multi.summary;
     let _ = writeln!(out, "# nonce-audit report: {} site(s)", s.sites);
     let _ = writeln!(out);
+    if let Some(shard) = multi.shard {
+        let _ = writeln!(
+            out,
+            "**Shard {shard}**: the sites of the file whose URL falls in this shard."
+        );
+        let _ = writeln!(out);
+    }
     if multi.interrupted {
         let _ = writeln!(
             out,

@@ -10,6 +10,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod markup;
+pub mod prometheus;
 pub mod table;
 
 use std::io::Write;
@@ -140,6 +141,8 @@ pub enum Format {
     Junit,
     /// One self-contained HTML page with a chart, per-cache advice and a sortable table.
     Html,
+    /// The Prometheus text format, for node_exporter's textfile collector.
+    Prometheus,
 }
 
 /// What a format needs besides the report: kept in one value so that a new knob reaches every
@@ -157,10 +160,11 @@ pub struct RenderOptions {
 
 impl Format {
     /// The extensions `-o` understands, for messages that list them.
-    pub const EXTENSIONS: &str = ".json, .csv, .txt, .md, .xml (JUnit), .html";
+    pub const EXTENSIONS: &str = ".json, .csv, .txt, .md, .xml (JUnit), .html, .prom (Prometheus)";
 
     /// Picks a format from a report path's extension (`.json`, `.csv`, `.txt` for the table,
-    /// `.md`, `.xml` for JUnit, `.html`), so `-o` needs no separate format flag.
+    /// `.md`, `.xml` for JUnit, `.html`, `.prom` for Prometheus), so `-o` needs no separate
+    /// format flag.
     pub fn from_path(path: &Path) -> Option<Self> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
@@ -170,6 +174,7 @@ impl Format {
             "md" | "markdown" => Some(Format::Markdown),
             "xml" => Some(Format::Junit),
             "html" | "htm" => Some(Format::Html),
+            "prom" => Some(Format::Prometheus),
             _ => None,
         }
     }
@@ -184,6 +189,7 @@ impl Format {
             Format::Markdown => &markdown::Markdown,
             Format::Junit => &junit::Junit,
             Format::Html => &html::Html,
+            Format::Prometheus => &prometheus::Prometheus,
         }
     }
 
@@ -377,6 +383,10 @@ mod tests {
         );
         assert_eq!(Format::from_path(Path::new("r.html")), Some(Format::Html));
         assert_eq!(Format::from_path(Path::new("r.HTM")), Some(Format::Html));
+        assert_eq!(
+            Format::from_path(Path::new("/var/lib/node_exporter/nonce-audit.prom")),
+            Some(Format::Prometheus)
+        );
         assert_eq!(Format::from_path(Path::new("r.pdf")), None);
         assert_eq!(Format::from_path(Path::new("r")), None);
     }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use crate::model::BaselineDiff;
 use crate::model::human_duration;
-use crate::model::{MultiReport, PageResult, RecommendationKind, Report, Verdict};
+use crate::model::{MultiReport, PageResult, RecommendationKind, Report, SiteOutcome, Verdict};
 use crate::util::sanitize_for_terminal as clean;
 
 const URL_WIDTH: usize = 48;
@@ -652,44 +652,48 @@ pub fn render_multi(multi: &MultiReport, color: bool, width: usize) -> String {
 pub fn write_multi(out: &mut impl Write, multi: &MultiReport, color: bool, width: usize) {
     let width = effective(width);
     let total = multi.sites.len() + multi.failed.len();
-    let mut n = 0;
-    for report in &multi.sites {
-        n += 1;
+    if let Some(shard) = multi.shard {
         para(
             out,
-            &format!("=== site {n} of {total}: {} ===", clean(&report.site)),
+            &format!("Shard {shard}: the sites of the file whose URL falls in this shard"),
             "",
             "",
             width,
             Some(("1", color)),
         );
-        write(out, report, color, width);
         let _ = writeln!(out);
     }
-    for f in &multi.failed {
-        n += 1;
+    for (i, outcome) in multi.in_order().enumerate() {
+        let n = i + 1;
+        let site = match outcome {
+            SiteOutcome::Audited(r) => &r.site,
+            SiteOutcome::Failed(f) => &f.site,
+        };
         para(
             out,
-            &format!("=== site {n} of {total}: {} ===", clean(&f.site)),
+            &format!("=== site {n} of {total}: {} ===", clean(site)),
             "",
             "",
             width,
             Some(("1", color)),
         );
-        para_marking(
-            out,
-            &format!("could not be audited: {}", clean(&f.error)),
-            width,
-            "could not be audited:",
-            verdict_color(Verdict::Error),
-            color,
-        );
+        match outcome {
+            SiteOutcome::Audited(report) => write(out, report, color, width),
+            SiteOutcome::Failed(f) => para_marking(
+                out,
+                &format!("could not be audited: {}", clean(&f.error)),
+                width,
+                "could not be audited:",
+                verdict_color(Verdict::Error),
+                color,
+            ),
+        }
         let _ = writeln!(out);
     }
     let s = &multi.summary;
     let dead = format!("{} dead", s.pages.dead);
     let line = format!(
-        "All sites: {} site(s){} · {} pages: {dead}, {} expiring, {} fresh, {} no nonce, {} unverifiable, {} error · {} REST probes{}{}",
+        "All sites: {} site(s){} · {} pages: {dead}, {} expiring, {} fresh, {} no nonce, {} unverifiable, {} error · {} REST probes{}{}{}",
         s.sites,
         if s.sites_failed > 0 {
             format!(" ({} could not be audited)", s.sites_failed)
@@ -705,6 +709,10 @@ pub fn write_multi(out: &mut impl Write, multi: &MultiReport, color: bool, width
         s.pages.rest_probes,
         s.newly_dead
             .map(|n| format!(" · {n} newly dead since the baseline"))
+            .unwrap_or_default(),
+        multi
+            .shard
+            .map(|sh| format!(" · shard {sh}"))
             .unwrap_or_default(),
         if multi.interrupted {
             " · INTERRUPTED"
