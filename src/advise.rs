@@ -405,7 +405,14 @@ fn code(pages: &[Finding]) -> Vec<(usize, Recommendation)> {
                 Recommendation {
                     layer: None,
                     kind: RecommendationKind::Code,
-                    setting: format!("the code in {plugin} that prints {source}"),
+                    // Core's own scripts print wp_rest nonces: when the carrier is core's
+                    // variable, something else printed or filtered it, and core is not to be
+                    // edited.
+                    setting: if plugin.starts_with("WordPress core") {
+                        format!("the theme or plugin code that prints its own {source} (core's {source} carries a wp_rest nonce; find which one prints or filters it on these pages)")
+                    } else {
+                        format!("the code in {plugin} that prints {source}")
+                    },
                     value: "print wp_create_nonce('wp_rest') for the REST API".to_owned(),
                     why: format!(
                         "a fresh render, past every cache, prints a nonce the site rejects: core checks REST nonces (X-WP-Nonce or _wpnonce) as wp_rest, so {source} carries a nonce made for another action or another user; this is not a cache problem and no cache setting fixes it"

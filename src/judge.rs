@@ -404,12 +404,14 @@ fn carrier_of(page: &PageResult, value: &str) -> String {
     page.nonces
         .iter()
         .find(|n| n.value == value)
-        .map(|n| {
-            format!(
-                "{} ({})",
-                n.source,
-                n.plugin.as_deref().unwrap_or("unknown plugin")
-            )
+        .map(|n| match n.plugin.as_deref() {
+            // Core prints its own variables with wp_rest nonces: a wrong one there was printed
+            // or filtered by a theme or plugin, and the words must not send anyone into core.
+            Some(p) if p.starts_with("WordPress core") => format!(
+                "{} (core's variable, printed or filtered here by a theme or plugin)",
+                n.source
+            ),
+            p => format!("{} ({})", n.source, p.unwrap_or("unknown plugin")),
         })
         .unwrap_or_else(|| "the page's script".to_owned())
 }

@@ -482,7 +482,7 @@ fn cause_cases() -> Vec<CauseCase> {
             rule: "fresh render rejected too: rejected-when-fresh, naming the script and wp_rest",
             fetch: dead_page(cached("wp-rocket", 60), fresh(Some(rejected())), &[]),
             cause: Cause::RejectedWhenFresh,
-            words: "carried by wpApiSettings (WordPress core (wp-api-request / wp-api)) is not one core's REST check accepts. Core checks REST nonces as wp_rest, so the page must print wp_create_nonce( 'wp_rest' )",
+            words: "carried by wpApiSettings (core's variable, printed or filtered here by a theme or plugin) is not one core's REST check accepts. Core checks REST nonces as wp_rest, so the page must print wp_create_nonce( 'wp_rest' )",
         },
         CauseCase {
             rule: "fresh render accepted, copy younger than one tick: copy-predates-key-change",

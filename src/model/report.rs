@@ -193,6 +193,18 @@ pub struct Recommendation {
     pub cause: Option<super::Cause>,
 }
 
+impl Recommendation {
+    /// What the advice is about, for the label in front of it: the layer, the site's code for
+    /// a code fix (no cache is involved), else "page cache" when no layer was recognised.
+    pub fn applies_to(&self) -> &'static str {
+        match (self.layer, self.kind) {
+            (Some(l), _) => l,
+            (None, RecommendationKind::Code) => "theme/plugin code",
+            (None, _) => "page cache",
+        }
+    }
+}
+
 /// The whole audit: what every report format renders.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {

@@ -210,7 +210,7 @@ pub fn render(report: &Report) -> String {
                     out,
                     "{}. **{}**: {}  ",
                     i,
-                    escape(r.layer.unwrap_or("page cache")),
+                    escape(r.applies_to()),
                     escape(&crate::advise::fix(r))
                 );
                 let _ = writeln!(out, "   {}.  ", escape(&r.impact));

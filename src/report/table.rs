@@ -486,11 +486,7 @@ pub fn write(out: &mut impl Write, report: &Report, color: bool, width: usize) {
                 let hang = " ".repeat(chars(&lead));
                 para(
                     out,
-                    &format!(
-                        "[{}] {}",
-                        r.layer.unwrap_or("page cache"),
-                        clean(&crate::advise::fix(r))
-                    ),
+                    &format!("[{}] {}", r.applies_to(), clean(&crate::advise::fix(r))),
                     &lead,
                     &hang,
                     width,
