@@ -465,3 +465,66 @@ async fn lastmod_reaches_the_report() {
     assert_eq!(v["pages"][0]["lastmod"], "2024-05-02T09:15:42Z");
     assert_eq!(v["sitemaps"][0]["found_via"], "argument");
 }
+
+fn urlset(base: &str, paths: &[&str]) -> Fault {
+    let urls: String = paths
+        .iter()
+        .map(|p| format!("<url><loc>{base}{p}</loc></url>"))
+        .collect();
+    xml(format!(
+        "<?xml version=\"1.0\"?><urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">{urls}</urlset>"
+    )
+    .into_bytes())
+}
+
+/// WordPress in a subdirectory: its sitemap under the TARGET's path wins over the root's
+/// robots.txt, which lists another site's; a page URL with no sitemap under it falls back to
+/// the root and says that the whole site is audited; the error keeps the path typed.
+#[tokio::test]
+async fn a_target_path_finds_a_subdirectory_install_or_says_it_audits_the_origin() {
+    let s = serve().await;
+    let b = s.base.clone();
+    s.route(
+        "/robots.txt",
+        Fault::Ok(
+            200,
+            vec![],
+            format!("User-agent: *\nSitemap: {b}/main.xml\n").into_bytes(),
+        ),
+    );
+    s.route("/main.xml", urlset(&b, &["/", "/shop/"]));
+    s.route(
+        "/blog/wp-sitemap.xml",
+        urlset(&b, &["/blog/", "/blog/hello/"]),
+    );
+    let (lines, stderr) = sitemap_cmd(&s, &format!("{b}/blog/"), &[]).await;
+    assert_eq!(lines, strs(&["/blog/", "/blog/hello/"]), "{stderr}");
+    let (lines, stderr) = sitemap_cmd(&s, &format!("{b}/blog/hello/"), &[]).await;
+    assert_eq!(lines, strs(&["/blog/", "/blog/hello/"]), "{stderr}");
+    // A page of the root site: nothing under /shop/, so the root's sitemaps, said as such.
+    let (lines, stderr) = sitemap_cmd(&s, &format!("{b}/shop/"), &[]).await;
+    assert_eq!(lines, strs(&["/", "/shop/"]), "{stderr}");
+    assert!(
+        stderr.contains("no sitemap under /shop/") && stderr.contains("--include '/shop/**'"),
+        "{stderr}"
+    );
+    // No sitemap anywhere: the error names the URL as typed, path included.
+    let empty = serve().await;
+    let o = run(
+        vec![
+            "sitemap".into(),
+            format!("{}/wp/", empty.base),
+            "--rate".into(),
+            "0".into(),
+        ],
+        None,
+    )
+    .await;
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains(&format!("{}/wp/", empty.base)), "{err}");
+    assert!(
+        err.contains("/wp/wp-sitemap.xml answered HTTP 404"),
+        "{err}"
+    );
+}

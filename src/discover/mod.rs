@@ -51,6 +51,31 @@ pub const WELL_KNOWN: &[&str] = &[
     "/?sitemap=index",
 ];
 
+/// Sitemap names tried under a TARGET's path (a subdirectory install): core's, Yoast's and Rank
+/// Math's index, and the generic name.
+const SUBDIR_NAMES: &[&str] = &["wp-sitemap.xml", "sitemap_index.xml", "sitemap.xml"];
+
+/// The directories of a TARGET's path worth a sitemap look, deepest first, root excluded, at
+/// most three (`/a/b/c` → `/a/b/`, `/a/`; `/blog/` → `/blog/`).
+fn path_prefixes(site: &Url) -> Vec<String> {
+    let path = site.path();
+    let dir = match path.rfind('/') {
+        Some(i) => &path[..=i],
+        None => "/",
+    };
+    let mut out = Vec::new();
+    let mut d = dir;
+    while d.len() > 1 && out.len() < 3 {
+        out.push(d.to_owned());
+        let trimmed = &d[..d.len() - 1];
+        d = match trimmed.rfind('/') {
+            Some(i) => &trimmed[..=i],
+            None => "/",
+        };
+    }
+    out
+}
+
 /// How deep sitemap indexes may nest before the walk refuses to follow (loops are caught anyway).
 pub const MAX_DEPTH: usize = 5;
 
@@ -630,6 +655,56 @@ async fn discover(
     let Some(robots_state) = unless_cancelled(cancel, fetcher.robots(&origin)).await else {
         return Ok(Vec::new());
     };
+    // A TARGET with a path may be WordPress in a subdirectory (`/blog/`): its sitemaps live
+    // under that path, and the root's robots.txt may well list another site's. So look there
+    // first; only then fall back to the root, and say that the whole origin is audited.
+    let answers = !matches!(
+        robots_state,
+        RobotsState::Unreachable(RobotsFailure::NoAnswer(_) | RobotsFailure::NoUrl)
+    );
+    let prefixes = path_prefixes(site);
+    if answers && !prefixes.is_empty() {
+        for prefix in &prefixes {
+            for name in SUBDIR_NAMES {
+                let Ok(url) = origin.join(&format!("{prefix}{name}")) else {
+                    continue;
+                };
+                let Some(answer) = unless_cancelled(cancel, fetcher.document(&url)).await else {
+                    return Ok(Vec::new());
+                };
+                match answer {
+                    Ok(resp)
+                        if (200..300).contains(&resp.status) && looks_like_sitemap(&resp.body) =>
+                    {
+                        note(&format!(
+                            "found sitemap {} under the path of {site}",
+                            resp.url
+                        ));
+                        return Ok(vec![Pending {
+                            url,
+                            via: FoundVia::WellKnown,
+                            depth: 0,
+                            prefetched: Some(resp),
+                        }]);
+                    }
+                    Ok(resp) => tried.push(format!("{prefix}{name} answered HTTP {}", resp.status)),
+                    Err(e) => tried.push(format!("{prefix}{name}: {e}")),
+                }
+            }
+        }
+        let whole = format!(
+            "no sitemap under {} (tried {}); auditing the sitemaps of the whole site at {origin}: to audit only the pages under it, add --include '{}**', or give one page with --urls",
+            site.path(),
+            prefixes
+                .iter()
+                .map(|p| format!("{p}{}", SUBDIR_NAMES[0]))
+                .collect::<Vec<_>>()
+                .join(", "),
+            prefixes.first().map_or("/", String::as_str)
+        );
+        note(&whole);
+        summary.warnings.push(whole);
+    }
     match robots_state {
         RobotsState::Rules(robots) => {
             if let Some(notice) = crawl_delay_notice(fetcher, &robots, None) {
@@ -716,7 +791,8 @@ async fn discover(
         }
     }
     Err(DiscoverError::NoSitemap {
-        site: origin.to_string(),
+        // As typed: a subdirectory install is looked for under its path too.
+        site: site.to_string(),
         tried: tried.join("; "),
     })
 }
@@ -1482,6 +1558,20 @@ fn describe_sitemap_error(e: &SitemapError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_target_path_gives_its_directories_deepest_first() {
+        let p = |u: &str| path_prefixes(&Url::parse(u).unwrap());
+        assert_eq!(p("https://x.test/"), Vec::<String>::new());
+        assert_eq!(p("https://x.test/blog/"), ["/blog/"]);
+        assert_eq!(p("https://x.test/blog/hello/"), ["/blog/hello/", "/blog/"]);
+        assert_eq!(
+            p("https://x.test/a/b/c/d/"),
+            ["/a/b/c/d/", "/a/b/c/", "/a/b/"]
+        );
+        assert_eq!(p("https://x.test/blog/page.html"), ["/blog/"]);
+        assert_eq!(p("https://x.test/page"), Vec::<String>::new());
+    }
 
     #[test]
     fn target_kinds() {
