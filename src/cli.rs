@@ -20,19 +20,22 @@ Examples:
   nonce-audit demo
       Audit the built-in simulated site and see every kind of verdict.
   nonce-audit audit https://example.com/
-      Discover the sitemaps (robots.txt, /wp-sitemap.xml, ...) and audit every page.
-  nonce-audit audit https://example.com/wp-sitemap.xml --max-pages 200 -o report.json
+      Find the sitemaps (robots.txt, /wp-sitemap.xml...) and audit each page.
+  nonce-audit audit https://example.com/wp-sitemap.xml --max-pages 200 \\
+      -o report.json
       Audit the first 200 pages of one sitemap and also write a JSON report.
-  nonce-audit audit https://example.com/ --nonce-life 12h --fail-on expiring --format csv
-      For a site that filters nonce_life to 12 hours; exit 1 on dead or expiring pages.
-  nonce-audit audit https://example.com/ -q -o today.json --baseline yesterday.json --fail-on new-dead
+  nonce-audit audit https://example.com/ --nonce-life 12h --fail-on expiring \\
+      --format csv
+      A site whose nonce_life is 12 hours; exit 1 on dead or expiring pages.
+  nonce-audit audit https://example.com/ -q -o today.json \\
+      --baseline yesterday.json --fail-on new-dead
       For cron: silent unless a page died since yesterday's report.
   nonce-audit audit --sites sites.txt -o all.json
-      Audit every site listed in sites.txt (one URL per line) with one combined report.
+      Audit every site in sites.txt (one URL per line) into one report.
   nonce-audit audit --sites sites.txt --shard 2/4 -o shard-2.json
-      Audit the second of four parts of sites.txt; `nonce-audit merge shard-*.json` joins them.
+      Audit the second of four parts of sites.txt; `merge` joins the parts.
   nonce-audit merge shard-*.json -o all.json -o all.html --fail-on dead
-      Put the shards' reports back together; the exit code is the merged run's.
+      Put the shards' reports together; the exit code is the merged run's.
   nonce-audit sitemap https://example.com/ | wc -l
       List the page URLs an audit would visit, fetching no page.";
 
@@ -638,6 +641,23 @@ pub fn command() -> clap::Command {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_example_line_fits_80_columns_so_it_can_be_pasted() {
+        // A longer command wraps in --help and cannot be pasted; long ones continue with `\`.
+        for line in EXAMPLES.lines() {
+            assert!(
+                line.chars().count() <= 80,
+                "{} columns: {line}",
+                line.chars().count()
+            );
+        }
+        assert!(
+            EXAMPLES.contains(
+                "-q -o today.json \\\n      --baseline yesterday.json --fail-on new-dead"
+            )
+        );
+    }
 
     #[test]
     fn color_follows_the_flag_then_no_color_then_clicolor_force_then_the_terminal() {
