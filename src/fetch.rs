@@ -22,6 +22,7 @@ use url::Url;
 
 use crate::clock::parse_http_date;
 use crate::robots::{Robots, parse_robots};
+use crate::util::without_os_error;
 
 /// Default `User-Agent`: names the tool and where to read about it, as polite crawlers do.
 pub const DEFAULT_USER_AGENT: &str = concat!(
@@ -177,32 +178,6 @@ fn connect_words(e: &(dyn std::error::Error + 'static)) -> Option<String> {
         src = s.source();
     }
     None
-}
-
-/// `Connection refused (os error 111)` → `Connection refused`: the number helps no operator.
-fn without_os_error(msg: &str) -> String {
-    let mut out = String::with_capacity(msg.len());
-    let mut rest = msg;
-    while let Some(i) = rest.find(" (os error ") {
-        out.push_str(&rest[..i]);
-        let tail = &rest[i + " (os error ".len()..];
-        match tail.find(')') {
-            Some(j)
-                if tail[..j]
-                    .trim_start_matches('-')
-                    .bytes()
-                    .all(|b| b.is_ascii_digit()) =>
-            {
-                rest = &tail[j + 1..];
-            }
-            _ => {
-                out.push_str(" (os error ");
-                rest = tail;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 /// The TLS client's verdict on a certificate, in words (`invalid peer certificate:
@@ -951,17 +926,6 @@ pub fn same_origin(a: &Url, b: &Url) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn os_error_numbers_are_dropped_and_nothing_else() {
-        assert_eq!(
-            without_os_error("tcp connect error: Connection refused (os error 111)"),
-            "tcp connect error: Connection refused"
-        );
-        assert_eq!(without_os_error("a (os error 2) b (os error -3)"), "a b");
-        assert_eq!(without_os_error("x (os error y)"), "x (os error y)");
-        assert_eq!(without_os_error("(os error 5"), "(os error 5");
-    }
 
     #[test]
     fn rustls_names_become_words() {

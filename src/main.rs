@@ -127,6 +127,13 @@ fn finish_progress(pb: &ProgressBar, console: &Console) {
 /// Notes go to the console (held under `-q`); each finished page is an info event, which `-v`
 /// shows as one line per page.
 fn sink(pb: &ProgressBar, console: &Console) -> EventSink {
+    events_to(pb, console, true)
+}
+
+/// The one event handler behind [`sink`] and each fleet site's line. A `whole` bar (one audit)
+/// also shows the probe count and turns into a bar with the time left once the total is
+/// known; a fleet site's line keeps the site's name as its message and its own short style.
+fn events_to(pb: &ProgressBar, console: &Console, whole: bool) -> EventSink {
     let pb = pb.clone();
     let console = console.clone();
     Arc::new(move |event| match event {
@@ -136,9 +143,13 @@ fn sink(pb: &ProgressBar, console: &Console) -> EventSink {
             pb.inc(1);
             tracing::info!("{:<12} {}", row.verdict.as_str(), row.url);
         }
-        Event::Probes(n) => pb.set_message(format!("{n} REST probes")),
+        Event::Probes(n) if whole => pb.set_message(format!("{n} REST probes")),
+        Event::Probes(_) => {}
         Event::Listed(total) => {
             pb.set_length(total);
+            if !whole {
+                return;
+            }
             if let Ok(style) = ProgressStyle::with_template(
                 "{bar:30} {pos}/{len} pages [{elapsed_precise}, {eta} left] {per_sec} {wide_msg}",
             ) {
@@ -469,17 +480,7 @@ impl nonce_audit::fleet::FleetWatch for FleetBars {
         if let Ok(mut bars) = self.in_flight.lock() {
             bars.insert(position, pb.clone());
         }
-        let console = self.console.clone();
-        Arc::new(move |event| match event {
-            Event::Note(msg) => console.line(&console::show(msg)),
-            Event::Queued => pb.inc_length(1),
-            Event::Page(row) => {
-                pb.inc(1);
-                tracing::info!("{:<12} {}", row.verdict.as_str(), row.url);
-            }
-            Event::Listed(total) => pb.set_length(total),
-            Event::Probes(_) => {}
-        })
+        events_to(&pb, &self.console, false)
     }
 
     fn finished(&self, position: usize, site: &str, outcome: Result<&Report, &str>) {

@@ -222,6 +222,32 @@ mod tests {
     }
 }
 
+/// `Connection refused (os error 111)` → `Connection refused`: the number helps no operator.
+pub fn without_os_error(msg: &str) -> String {
+    let mut out = String::with_capacity(msg.len());
+    let mut rest = msg;
+    while let Some(i) = rest.find(" (os error ") {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i + " (os error ".len()..];
+        match tail.find(')') {
+            Some(j)
+                if tail[..j]
+                    .trim_start_matches('-')
+                    .bytes()
+                    .all(|b| b.is_ascii_digit()) =>
+            {
+                rest = &tail[j + 1..];
+            }
+            _ => {
+                out.push_str(" (os error ");
+                rest = tail;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// A file error in words, without the `(os error 2)` an operator cannot act on: "no such
 /// file", "permission denied", "it is a directory, not a file".
 pub fn io_words(e: &std::io::Error) -> String {
@@ -231,19 +257,24 @@ pub fn io_words(e: &std::io::Error) -> String {
         K::PermissionDenied => "permission denied".to_owned(),
         K::IsADirectory => "it is a directory, not a file".to_owned(),
         K::InvalidData => "it is not UTF-8 text".to_owned(),
-        _ => {
-            let s = e.to_string();
-            match s.find(" (os error ") {
-                Some(i) if s.ends_with(')') => s[..i].to_owned(),
-                _ => s,
-            }
-        }
+        _ => without_os_error(&e.to_string()),
     }
 }
 
 #[cfg(test)]
 mod io_words_tests {
-    use super::io_words;
+    use super::{io_words, without_os_error};
+
+    #[test]
+    fn os_error_numbers_are_dropped_and_nothing_else() {
+        assert_eq!(
+            without_os_error("tcp connect error: Connection refused (os error 111)"),
+            "tcp connect error: Connection refused"
+        );
+        assert_eq!(without_os_error("a (os error 2) b (os error -3)"), "a b");
+        assert_eq!(without_os_error("x (os error y)"), "x (os error y)");
+        assert_eq!(without_os_error("(os error 5"), "(os error 5");
+    }
 
     #[test]
     fn file_errors_read_as_words() {

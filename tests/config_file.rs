@@ -1,18 +1,16 @@
 //! The config file as a scheduled job meets it: errors that name the file, the line and the key,
 //! the file used shown at `-v`, `--no-config`, and command-line lists replacing the file's.
 
+mod common;
+
 use std::path::Path;
 use std::process::Output;
 
 /// Runs the binary in `dir` (where a `nonce-audit.toml` may wait), as a scheduler would.
 fn run_in(dir: &Path, args: &[&str]) -> Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_nonce-audit"))
+    common::scheduled()
         .args(args)
         .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("RUST_LOG")
-        .env_remove("NONCE_AUDIT_BASIC_AUTH")
-        .stdin(std::process::Stdio::null())
         .output()
         .expect("run nonce-audit")
 }

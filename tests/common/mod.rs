@@ -243,19 +243,20 @@ pub fn gzip(data: &[u8]) -> Vec<u8> {
     e.finish().unwrap()
 }
 
-/// Runs the built binary with `args` as a scheduler would: no colour, no inherited
-/// `RUST_LOG` or `NONCE_AUDIT_BASIC_AUTH`, nothing on standard input.
+/// The built binary as a scheduler starts it: no colour, no inherited `RUST_LOG` or
+/// `NONCE_AUDIT_BASIC_AUTH`, nothing on standard input.
+pub fn scheduled() -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_nonce-audit"));
+    c.env("NO_COLOR", "1")
+        .env_remove("RUST_LOG")
+        .env_remove("NONCE_AUDIT_BASIC_AUTH")
+        .stdin(std::process::Stdio::null());
+    c
+}
+
+/// Runs the built binary with `args` as a scheduler would (see [`scheduled`]).
 pub async fn run(args: Vec<String>) -> std::process::Output {
-    tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_nonce-audit"))
-            .args(&args)
-            .env("NO_COLOR", "1")
-            .env_remove("RUST_LOG")
-            .env_remove("NONCE_AUDIT_BASIC_AUTH")
-            .stdin(std::process::Stdio::null())
-            .output()
-            .expect("run nonce-audit")
-    })
-    .await
-    .expect("the test's blocking task")
+    tokio::task::spawn_blocking(move || scheduled().args(&args).output().expect("run nonce-audit"))
+        .await
+        .expect("the test's blocking task")
 }
